@@ -1,0 +1,39 @@
+"""The registry's domain: places, agreements, networks, activity, history."""
+
+from .activity import ActivityLog, Direction
+from .agreements import (
+    AgreementKind,
+    AgreementSource,
+    AgreementStatus,
+    AgreementStatusChange,
+    DatePrecision,
+    ExchangeCategory,
+    TwinningAgreement,
+)
+from .history import ChangeAction, ChangeRecord
+from .networks import MembershipRole, Network, NetworkMembership, NetworkScale
+from .places import FOREIGN_TIERS, JAPAN_TIERS, Municipality, StaffAssignment, Tier, tiers_of
+
+__all__ = [
+    "FOREIGN_TIERS",
+    "JAPAN_TIERS",
+    "ActivityLog",
+    "AgreementKind",
+    "AgreementSource",
+    "AgreementStatus",
+    "AgreementStatusChange",
+    "ChangeAction",
+    "ChangeRecord",
+    "DatePrecision",
+    "Direction",
+    "ExchangeCategory",
+    "MembershipRole",
+    "Municipality",
+    "Network",
+    "NetworkMembership",
+    "NetworkScale",
+    "StaffAssignment",
+    "Tier",
+    "TwinningAgreement",
+    "tiers_of",
+]

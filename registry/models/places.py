@@ -1,0 +1,167 @@
+"""Places: every local authority, home or foreign."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Tier(models.TextChoices):
+    PREFECTURE = "prefecture", _("Prefecture")
+    CITY = "city", _("City")
+    SPECIAL_WARD = "special_ward", _("Special ward")
+    TOWN = "town", _("Town")
+    VILLAGE = "village", _("Village")
+    REGION = "region", _("Region (state, province, county)")
+    LOCALITY = "locality", _("Locality (foreign city, town or village)")
+
+
+#: Japan's tiers in the order CLAIR's statistics list them.
+JAPAN_TIERS: tuple[str, ...] = (Tier.PREFECTURE, Tier.CITY, Tier.SPECIAL_WARD, Tier.TOWN, Tier.VILLAGE)
+#: Tiers of every other country, in report order.
+FOREIGN_TIERS: tuple[str, ...] = (Tier.REGION, Tier.LOCALITY)
+
+
+def tiers_of(country: str) -> tuple[str, ...]:
+    """The tiers a country's authorities use, in report order."""
+    return JAPAN_TIERS if country == "JP" else FOREIGN_TIERS
+
+
+class MunicipalityQuerySet(models.QuerySet["Municipality"]):
+    def of_country(self, country: str) -> MunicipalityQuerySet:
+        """Authorities of one country (ISO 3166-1 alpha-2, upper case)."""
+        return self.filter(country=country.upper())
+
+    def existing(self, *, as_of) -> MunicipalityQuerySet:
+        """Authorities that exist on `as_of`: not abolished on or before that date.
+
+        An authority with no `abolished_on` exists (its creation date is not recorded).
+        """
+        return self.filter(Q(abolished_on__isnull=True) | Q(abolished_on__gt=as_of))
+
+    def search(self, text: str) -> MunicipalityQuerySet:
+        """Free-text match over the official name, English name, reading and code."""
+        text = text.strip()
+        if not text:
+            return self
+        return self.filter(
+            Q(name__icontains=text)
+            | Q(name_en__icontains=text)
+            | Q(name_kana__icontains=text)
+            | Q(lg_code__startswith=text)
+        )
+
+
+class Municipality(models.Model):
+    """A local authority: a Japanese prefecture, city, ward, town or village, or a foreign one."""
+
+    name = models.CharField(_("official name"), max_length=200, help_text=_("In the local script."))
+    name_en = models.CharField(_("English name"), max_length=200, blank=True)
+    name_kana = models.CharField(_("reading (kana)"), max_length=200, blank=True)
+    country = models.CharField(_("country"), max_length=2, help_text=_("ISO 3166-1 alpha-2, e.g. JP."))
+    tier = models.CharField(_("tier"), max_length=20, choices=Tier.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        help_text=_("A Japanese municipality's prefecture; a foreign city's state where known."),
+    )
+    lg_code = models.CharField(
+        _("local government code"),
+        max_length=6,
+        null=True,
+        blank=True,
+        help_text=_("Japan's 6-digit 全国地方公共団体コード, check digit included."),
+    )
+    population = models.PositiveBigIntegerField(_("population"), null=True, blank=True)
+    latitude = models.FloatField(_("latitude"), null=True, blank=True)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True)
+    geonames_id = models.PositiveIntegerField(_("GeoNames id"), null=True, blank=True)
+    successor = models.ForeignKey(
+        "self",
+        verbose_name=_("successor"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="predecessors",
+    )
+    abolished_on = models.DateField(_("abolished on"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = MunicipalityQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("municipality")
+        verbose_name_plural = _("municipalities")
+        ordering = ["country", "lg_code", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["lg_code"], condition=Q(lg_code__isnull=False), name="municipality_lg_code_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["geonames_id"],
+                condition=Q(geonames_id__isnull=False),
+                name="municipality_geonames_id_unique",
+            ),
+            models.CheckConstraint(condition=Q(tier__in=Tier.values), name="municipality_tier_valid"),
+            models.CheckConstraint(condition=Q(country__regex=r"^[A-Z]{2}$"), name="municipality_country_iso_alpha2"),
+            models.CheckConstraint(
+                condition=Q(lg_code__isnull=True) | Q(lg_code__regex=r"^[0-9]{6}$"),
+                name="municipality_lg_code_six_digits",
+            ),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
+                name="municipality_latitude_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
+                name="municipality_longitude_range",
+            ),
+            models.CheckConstraint(condition=~Q(successor=models.F("pk")), name="municipality_not_own_successor"),
+        ]
+        indexes = [
+            # Coverage and gap reports: authorities of one country, tier by tier.
+            models.Index(fields=["country", "tier"], name="municipality_country_tier"),
+            # Directory and importer look-ups by name within a country.
+            models.Index(fields=["country", "name"], name="municipality_country_name"),
+            models.Index(fields=["country", "name_en"], name="municipality_country_name_en"),
+            # Gaps (b): foreign cities, largest population first.
+            models.Index(fields=["country", "-population"], name="municipality_country_pop"),
+        ]
+
+    def __str__(self) -> str:
+        if self.name_en and self.name_en != self.name:
+            return f"{self.name} ({self.name_en})"
+        return self.name
+
+    @property
+    def is_japanese(self) -> bool:
+        return self.country == "JP"
+
+    @property
+    def is_abolished(self) -> bool:
+        return self.abolished_on is not None
+
+
+class StaffAssignment(models.Model):
+    """A user who works for a municipality's international-relations office (set by an admin)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_assignments")
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="staff_assignments")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("staff assignment")
+        verbose_name_plural = _("staff assignments")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "municipality"], name="staff_assignment_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.municipality}"

@@ -1,0 +1,101 @@
+"""What every importer shares: reading CSV files and the summary of a run.
+
+Each importer is a service (`import_municipalities_rows`, …) that takes rows and a progress
+callback and fills an ImportSummary; the management commands only adapt files and terminals.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+
+#: Called with (rows done, rows in all) as an import goes on.
+Progress = Callable[[int, int], None]
+
+
+def no_progress(done: int, total: int) -> None:
+    """A Progress that shows nothing (tests, API calls)."""
+
+
+@dataclass
+class Rejection:
+    line: int
+    reason: str
+    row: dict[str, str]
+
+
+@dataclass
+class ImportSummary:
+    """created / updated / unchanged / rejected, with a reason for every rejected line."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+    notes: dict[str, int] = field(default_factory=dict)
+
+    def reject(self, *, line: int, reason: str, row: dict[str, str]) -> None:
+        self.rejected.append(Rejection(line=line, reason=reason, row=row))
+
+    def count(self, note: str, by: int = 1) -> None:
+        """Count something worth reporting beside the four totals (e.g. "decided by coordinates")."""
+        self.notes[note] = self.notes.get(note, 0) + by
+
+    def lines(self) -> list[str]:
+        out = [
+            f"created: {self.created}",
+            f"updated: {self.updated}",
+            f"unchanged: {self.unchanged}",
+            f"rejected: {len(self.rejected)}",
+        ]
+        out += [f"{note}: {count}" for note, count in sorted(self.notes.items())]
+        return out
+
+    def write_rejects(self, path: Path, fieldnames: list[str]) -> None:
+        """Rejected rows as a CSV the user can fix and import again (a `reason` column added)."""
+        with path.open("w", encoding="utf-8-sig", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=["line", "reason", *fieldnames], extrasaction="ignore")
+            writer.writeheader()
+            for rejection in self.rejected:
+                writer.writerow({"line": rejection.line, "reason": rejection.reason, **rejection.row})
+
+
+def decode_csv_bytes(raw: bytes) -> str:
+    """UTF-8 (with or without BOM) or Shift_JIS (cp932, Excel's Japanese encoding)."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return raw[3:].decode("utf-8")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("cp932")
+    except UnicodeDecodeError as error:
+        raise ValidationError(
+            {"file": f"The file is neither UTF-8 nor Shift_JIS (byte {error.start} cannot be read)."}
+        ) from None
+
+
+def read_csv(text: str, *, required: list[str]) -> tuple[list[str], Iterator[tuple[int, dict[str, str]]]]:
+    """Header and (line number, row) pairs; line numbers count the header as line 1.
+
+    A missing required column is a ValidationError naming it.
+    """
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = [name.strip() for name in (reader.fieldnames or [])]
+    reader.fieldnames = header
+    missing = [name for name in required if name not in header]
+    if missing:
+        raise ValidationError({"file": f"Missing column(s): {', '.join(missing)}. The header is: {', '.join(header)}."})
+
+    def rows() -> Iterator[tuple[int, dict[str, str]]]:
+        for row in reader:
+            # reader.line_num is the physical line where the row ended (quoted newlines included).
+            yield reader.line_num, {key: (value or "").strip() for key, value in row.items() if key is not None}
+
+    return header, rows()

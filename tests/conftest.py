@@ -1,0 +1,66 @@
+"""Shared fixtures: personas and helpers. Factories live in tests/factories.py."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    # PostgreSQL-only tests (races, row locks) run in the CI's PostgreSQL pass.
+    skip_pg = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL=postgres://…")
+    for item in items:
+        if "postgres" in item.keywords and connection.vendor != "postgresql":
+            item.add_marker(skip_pg)
+
+
+@pytest.fixture
+def nagasaki(db):
+    """Nagasaki City (422011) in Nagasaki Prefecture (420000)."""
+    from tests.factories import MunicipalityFactory, PrefectureFactory
+
+    prefecture = PrefectureFactory(name="長崎県", name_en="Nagasaki", lg_code="420000")
+    return MunicipalityFactory(
+        name="長崎市", name_en="Nagasaki", name_kana="ナガサキシ", lg_code="422011", parent=prefecture
+    )
+
+
+@pytest.fixture
+def saint_paul(db):
+    from tests.factories import ForeignCityFactory
+
+    return ForeignCityFactory(name="Saint Paul", country="US", population=311_527)
+
+
+@pytest.fixture
+def public(client):
+    """An anonymous member of the public."""
+    return client
+
+
+@pytest.fixture
+def staff_of_nagasaki(db, nagasaki):
+    """A user of Nagasaki City's international-relations office."""
+    from registry.models import StaffAssignment
+    from tests.factories import UserFactory
+
+    user = UserFactory(username="staff_nagasaki")
+    StaffAssignment.objects.create(user=user, municipality=nagasaki)
+    return user
+
+
+@pytest.fixture
+def coordinator(db):
+    """A CLAIR-style coordinator: member of the `coordinators` group."""
+    from tests.factories import UserFactory, coordinators_group
+
+    user = UserFactory(username="coordinator")
+    user.groups.add(coordinators_group())
+    return user
+
+
+@pytest.fixture
+def admin_user_persona(db):
+    from tests.factories import UserFactory
+
+    return UserFactory(username="admin", is_staff=True, is_superuser=True)
