@@ -6,3 +6,6 @@ class RegistryConfig(AppConfig):
     name = "registry"
     verbose_name = _("Sister-city registry")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401  (registers the system checks)

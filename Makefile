@@ -1,0 +1,79 @@
+# The two commands of the README: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# PostgreSQL for the second test pass (trust authentication on the development machines).
+PG_URL ?= postgres://postgres@127.0.0.1:5432/registry
+
+.PHONY: run test venv migrate data superuser test-sqlite test-postgres lint postgres browser check-deploy bench-reports bench-api clean
+
+# Create the virtual environment and install the pinned requirements (again when they change).
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+migrate: venv
+	$(PY) manage.py migrate --noinput
+
+# Japan's 1,788 authorities, the world twin pairs, the 12 city networks and the labelled demo
+# activity; every step is idempotent, so running it again changes nothing.
+data: migrate
+	$(PY) manage.py load_registry_data
+
+run: data
+	@echo ""
+	@echo "Sister-city registry on http://$(HOST):$(PORT)/  (admin: /admin/, API: /api/, API docs: /api/docs/)"
+	@echo "Make an admin login with:  make superuser   (or $(PY) manage.py createsuperuser)"
+	@echo ""
+	REGISTRY_DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+
+superuser: migrate
+	$(PY) manage.py createsuperuser
+
+# Everything CI checks: lint, migrations in step with the models, the tests on SQLite and on PostgreSQL.
+test: lint test-sqlite test-postgres
+
+lint: venv
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) manage.py check
+
+test-sqlite: venv browser
+	env -u DATABASE_URL $(PY) -m pytest
+
+test-postgres: venv browser postgres
+	DATABASE_URL=$(PG_URL) $(PY) -m pytest
+
+# Start the local PostgreSQL when it is down (Debian cluster layout, as on the development machines).
+postgres:
+	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
+	@for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && exit 0; sleep 1; done; echo "PostgreSQL did not start"; exit 1
+
+# Debian's Chromium and ChromeDriver for the browser tests (installed when missing and apt is at hand).
+browser:
+	@test -x /usr/bin/chromium -a -x /usr/bin/chromedriver || { \
+	  command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null) \
+	  || echo "Chromium not installed: browser tests will be skipped"; }
+
+# `manage.py check --deploy` with production settings (a throwaway key from the environment).
+check-deploy: venv
+	REGISTRY_SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') \
+	REGISTRY_ALLOWED_HOSTS=registry.example.org REGISTRY_HTTPS=1 \
+	$(PY) manage.py check --deploy --fail-level WARNING
+
+bench-reports: venv postgres
+	$(PY) manage.py bench_reports
+
+bench-api: venv
+	$(PY) manage.py bench_api
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache

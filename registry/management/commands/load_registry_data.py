@@ -1,0 +1,38 @@
+"""Load the data the registry ships (fixtures/), in order; safe to run again."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+
+FIXTURES = Path(settings.BASE_DIR) / "fixtures"
+
+
+class Command(BaseCommand):
+    help = (
+        "Reads fixtures/jp_local_governments.csv, fixtures/world_twin_pairs.csv, fixtures/networks.json and "
+        "writes Japan's local authorities, the world twin pairs, the 12 city networks, then a labelled demo "
+        "activity history. Each step is idempotent: a second run reports everything unchanged."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--no-demo", action="store_true", help="Do not generate the demo activity history.")
+        parser.add_argument("--no-progress", action="store_true", help="Do not draw progress bars.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        progress = {"no_progress": options["no_progress"]}
+        steps = [
+            ("Japan's local authorities", "import_municipalities", [FIXTURES / "jp_local_governments.csv"], progress),
+            ("World twin pairs", "import_twin_pairs", [FIXTURES / "world_twin_pairs.csv"], progress),
+            ("City networks", "loaddata", [FIXTURES / "networks.json"], {}),
+        ]
+        if not options["no_demo"]:
+            steps.append(("Demo activity history (labelled [DEMO])", "seed_demo_activity", [], {}))
+        for number, (title, command, arguments, extra) in enumerate(steps, start=1):
+            self.stdout.write(self.style.MIGRATE_HEADING(f"[{number}/{len(steps)}] {title}"))
+            call_command(command, *map(str, arguments), stdout=self.stdout, stderr=self.stderr, **extra)
+        self.stdout.write(self.style.SUCCESS("Registry data loaded."))
