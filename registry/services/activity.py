@@ -83,6 +83,8 @@ def log_activity(
     Refused: a date in the future, before the signing, or after a termination; an empty title;
     an unknown category or direction.
     """
+    # Read the agreement as it is now (status, signing), not as the caller last saw it.
+    agreement = TwinningAgreement.objects.select_for_update().get(pk=agreement.pk)
     when = _check_date(agreement, occurred_on)
     activity = ActivityLog(
         agreement=agreement,
