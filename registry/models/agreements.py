@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Greatest, Least
+from django.db.models.lookups import Exact
 from django.utils.translation import gettext_lazy as _
 
 from .places import Municipality
@@ -52,6 +55,34 @@ class AgreementSource(models.TextChoices):
     WORLD_TWIN_PAIRS = "world_twin_pairs", _("World twin-pairs list (Wikipedia)")
 
 
+class Vitality(models.TextChoices):
+    """How alive an agreement is on a date (see TwinningAgreementQuerySet.with_vitality)."""
+
+    ACTIVE = "active", _("Active")
+    DORMANT = "dormant", _("Dormant")
+    NEVER = "never", _("Never active")
+    NEW = "new", _("New")
+
+
+#: Vitalities that make an active agreement "in name only".
+IN_NAME_ONLY_VITALITIES: tuple[str, ...] = (Vitality.DORMANT, Vitality.NEVER)
+
+
+class CountingBasis(models.TextChoices):
+    """Which relationships a report counts: every one, or only CLAIR-countable ones."""
+
+    ALL = "all", _("All relationships")
+    CLAIR = "clair", _("CLAIR-countable only")
+
+
+def _years_before(day: dt.date, years: int) -> dt.date:
+    # Same rule as registry.services.dates.years_before (the models cannot import the services).
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
 class TwinningAgreementQuerySet(models.QuerySet["TwinningAgreement"]):
     def involving(self, municipality: Municipality | int) -> TwinningAgreementQuerySet:
         """Agreements in which the municipality is either side."""
@@ -70,6 +101,142 @@ class TwinningAgreementQuerySet(models.QuerySet["TwinningAgreement"]):
         return self.select_related(
             "municipality_a", "municipality_b", "municipality_a__parent", "municipality_b__parent"
         )
+
+    def involving_country(self, country: str) -> TwinningAgreementQuerySet:
+        """Agreements with at least one side in `country` (ISO alpha-2)."""
+        country = country.upper()
+        return self.filter(Q(municipality_a__country=country) | Q(municipality_b__country=country))
+
+    def foreign(self) -> TwinningAgreementQuerySet:
+        """Agreements whose two sides are in different countries."""
+        return self.filter(~Q(municipality_a__country=F("municipality_b__country")))
+
+    def domestic(self) -> TwinningAgreementQuerySet:
+        """Agreements whose two sides are in the same country."""
+        return self.filter(municipality_a__country=F("municipality_b__country"))
+
+    def on_basis(self, basis: str) -> TwinningAgreementQuerySet:
+        """`all`: every agreement; `clair`: only CLAIR-countable ones (all three criteria recorded)."""
+        if basis == CountingBasis.CLAIR:
+            return self.filter(clair_countable=True)
+        if basis == CountingBasis.ALL:
+            return self
+        raise ValueError(f"Unknown basis {basis!r}; choose one of {', '.join(CountingBasis.values)}.")
+
+    def signed_by(self, as_of: dt.date) -> TwinningAgreementQuerySet:
+        """Signed on or before `as_of`; an unknown signing date counts as before any date."""
+        return self.filter(Q(signed_on__isnull=True) | Q(signed_on__lte=as_of))
+
+    def active_on(self, as_of: dt.date) -> TwinningAgreementQuerySet:
+        """Agreements that exist and are active on `as_of`.
+
+        Signed on or before `as_of` (an unknown signing date counts as before), and the status on
+        that date, read from the status history, was `active`. The common case is answered from
+        the row itself: when the last status change is on or before `as_of` (or has no date), the
+        current status applies; only agreements whose status changed after `as_of` look into the
+        history (the latest change on or before `as_of`; an undated first row counts as before).
+        """
+        current_applies = Q(status_changed_on__isnull=True) | Q(status_changed_on__lte=as_of)
+        return self.signed_by(as_of).filter(
+            Q(current_applies, status=AgreementStatus.ACTIVE)
+            | Q(Q(status_changed_on__gt=as_of), Exact(_status_from_history(as_of), AgreementStatus.ACTIVE))
+        )
+
+    def with_status_on(self, as_of: dt.date) -> TwinningAgreementQuerySet:
+        """Annotate `status_on`: the status on `as_of` per the status history (None before the signing)."""
+        return self.annotate(status_on=status_on_expression(as_of))
+
+    def with_vitality(self, *, as_of: dt.date, years: int = 3, grace_years: int = 1) -> TwinningAgreementQuerySet:
+        """Annotate `status_on`, `last_activity_as_of`, `vitality` and `in_name_only` for `as_of`.
+
+        `last_activity_as_of`: the latest activity on or before `as_of` (activities after it do not
+        count, so a past date gives what the registry said that day); None when there is none.
+        `vitality`: `active` when that activity is on or after the date `years` before `as_of`,
+        `dormant` when it is before; with no activity, `never` when signed on or before the date
+        `grace_years` before `as_of` (an unknown signing date counts as old), `new` otherwise.
+        `in_name_only`: status `active` on `as_of` (signed by then) and vitality dormant or never.
+        """
+        window_start = _years_before(as_of, years)
+        grace_start = _years_before(as_of, grace_years)
+        return self.annotate(
+            status_on=status_on_expression(as_of),
+            last_activity_as_of=last_activity_as_of_expression(as_of),
+            vitality=Case(
+                When(last_activity_as_of__gte=window_start, then=Value(Vitality.ACTIVE)),
+                When(last_activity_as_of__isnull=False, then=Value(Vitality.DORMANT)),
+                When(Q(signed_on__isnull=True) | Q(signed_on__lte=grace_start), then=Value(Vitality.NEVER)),
+                default=Value(Vitality.NEW),
+                output_field=models.CharField(),
+            ),
+            in_name_only=Case(
+                When(
+                    Q(status_on=AgreementStatus.ACTIVE, vitality__in=IN_NAME_ONLY_VITALITIES)
+                    & (Q(signed_on__isnull=True) | Q(signed_on__lte=as_of)),
+                    then=Value(True),
+                ),
+                default=Value(False),
+                output_field=models.BooleanField(),
+            ),
+        )
+
+    def in_name_only(self, *, as_of: dt.date, years: int = 3, grace_years: int = 1) -> TwinningAgreementQuerySet:
+        """Active on `as_of` with vitality `dormant` or `never` (see with_vitality); annotated likewise.
+
+        Suspended and terminated agreements are never in name only: they do not claim to be alive.
+        """
+        return (
+            self.active_on(as_of)
+            .with_vitality(as_of=as_of, years=years, grace_years=grace_years)
+            .filter(vitality__in=IN_NAME_ONLY_VITALITIES)
+        )
+
+    def counted(
+        self, *, as_of: dt.date, basis: str = CountingBasis.ALL, include_domestic: bool = False
+    ) -> TwinningAgreementQuerySet:
+        """The relationships the coverage audit counts on `as_of`.
+
+        Active on `as_of` (see active_on), CLAIR-countable when `basis` is `clair`, and with a
+        partner in another country unless `include_domestic`.
+        """
+        queryset = self.active_on(as_of).on_basis(basis)
+        return queryset if include_domestic else queryset.foreign()
+
+
+def status_on_expression(as_of: dt.date) -> Case:
+    """The status on `as_of`: the current one when it last changed on or before that date (or the
+    change is undated), otherwise the latest history row on or before it (None if there is none)."""
+    return Case(
+        When(Q(status_changed_on__isnull=True) | Q(status_changed_on__lte=as_of), then=F("status")),
+        default=_status_from_history(as_of),
+        output_field=models.CharField(),
+    )
+
+
+def _status_from_history(as_of: dt.date) -> Subquery:
+    return Subquery(
+        AgreementStatusChange.objects.filter(agreement=OuterRef("pk"))
+        .filter(Q(changed_on__isnull=True) | Q(changed_on__lte=as_of))
+        .order_by(F("changed_on").desc(nulls_last=True), "-pk")
+        .values("to_status")[:1],
+        output_field=models.CharField(),
+    )
+
+
+def last_activity_as_of_expression(as_of: dt.date) -> Case:
+    """The latest activity on or before `as_of`: `last_activity_on` itself unless it is later than
+    `as_of`; only then the activity log is read (the index activity_agreement_date serves it)."""
+    from .activity import ActivityLog  # activity.py imports this module
+
+    return Case(
+        When(Q(last_activity_on__isnull=True) | Q(last_activity_on__lte=as_of), then=F("last_activity_on")),
+        default=Subquery(
+            ActivityLog.objects.filter(agreement=OuterRef("pk"), occurred_on__lte=as_of)
+            .order_by("-occurred_on")
+            .values("occurred_on")[:1],
+            output_field=models.DateField(),
+        ),
+        output_field=models.DateField(),
+    )
 
 
 class TwinningAgreement(models.Model):

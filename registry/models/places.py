@@ -41,6 +41,53 @@ class MunicipalityQuerySet(models.QuerySet["Municipality"]):
         """
         return self.filter(Q(abolished_on__isnull=True) | Q(abolished_on__gt=as_of))
 
+    def with_agreement_counts(
+        self,
+        *,
+        as_of,
+        basis: str = "all",
+        include_domestic: bool = False,
+        years: int = 3,
+        grace_years: int = 1,
+    ) -> MunicipalityQuerySet:
+        """Annotate `agreement_count` and `live_agreement_count` on `as_of`.
+
+        `agreement_count`: relationships the authority holds that are active on `as_of` (signed by
+        then, an unknown signing date counting as before; status on that date `active`), only
+        CLAIR-countable ones when `basis` is `clair`, and only with a partner in another country
+        unless `include_domestic`. `live_agreement_count`: of those, the ones not in name only
+        (vitality `active` or `new` with `years` / `grace_years`; see
+        TwinningAgreementQuerySet.with_vitality). An authority with none has 0, never None.
+        """
+        counted = self._counted_agreements(as_of=as_of, basis=basis, include_domestic=include_domestic)
+        live = counted.with_vitality(as_of=as_of, years=years, grace_years=grace_years).filter(in_name_only=False)
+        return self.annotate(agreement_count=_count_of(counted), live_agreement_count=_count_of(live))
+
+    def without_relationship(
+        self, *, as_of, basis: str = "all", include_domestic: bool = False
+    ) -> MunicipalityQuerySet:
+        """Authorities holding no relationship counted on `as_of` (agreement_count 0 in with_agreement_counts)."""
+        counted = self._counted_agreements(as_of=as_of, basis=basis, include_domestic=include_domestic)
+        return self.filter(~models.Exists(counted.filter(municipality_a=models.OuterRef("pk")))).filter(
+            ~models.Exists(counted.filter(municipality_b=models.OuterRef("pk")))
+        )
+
+    def without_partner_in(self, country: str, *, as_of, basis: str = "all") -> MunicipalityQuerySet:
+        """Authorities with no relationship active on `as_of` with any authority of `country`."""
+        from .agreements import TwinningAgreement  # agreements.py imports this module
+
+        country = country.upper()
+        active = TwinningAgreement.objects.active_on(as_of).on_basis(basis).order_by()
+        return self.filter(
+            ~models.Exists(active.filter(municipality_a=models.OuterRef("pk"), municipality_b__country=country))
+        ).filter(~models.Exists(active.filter(municipality_b=models.OuterRef("pk"), municipality_a__country=country)))
+
+    @staticmethod
+    def _counted_agreements(*, as_of, basis: str, include_domestic: bool):
+        from .agreements import TwinningAgreement  # agreements.py imports this module
+
+        return TwinningAgreement.objects.counted(as_of=as_of, basis=basis, include_domestic=include_domestic).order_by()
+
     def search(self, text: str) -> MunicipalityQuerySet:
         """Free-text match over the official name, English name, reading and code."""
         text = text.strip()
@@ -52,6 +99,16 @@ class MunicipalityQuerySet(models.QuerySet["Municipality"]):
             | Q(name_kana__icontains=text)
             | Q(lg_code__startswith=text)
         )
+
+
+def _count_of(agreements: models.QuerySet) -> models.Subquery:
+    """COUNT of `agreements` in which the outer authority is either side, as a scalar subquery."""
+    return models.Subquery(
+        agreements.filter(Q(municipality_a=models.OuterRef("pk")) | Q(municipality_b=models.OuterRef("pk")))
+        .annotate(n=models.Func(models.F("pk"), function="COUNT"))
+        .values("n"),
+        output_field=models.IntegerField(),
+    )
 
 
 class Municipality(models.Model):

@@ -1,0 +1,319 @@
+"""Audits a coordinator asks for: coverage by tier, in name only, gaps, partner countries, growth.
+
+Every function answers "as of" a date, aggregates in the database and costs a constant number of
+queries whatever the number of rows (see tests/services/test_audits.py). The rules are those of
+issue 3 and DESIGN.md ("Rules"); the row-level ones live in the QuerySet methods they call.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import Case, CharField, Count, F, Q, QuerySet, Sum, When
+from django.db.models.functions import ExtractYear
+from django.utils.translation import gettext as _
+
+from registry.models import Municipality, TwinningAgreement, tiers_of
+from registry.models.agreements import CountingBasis
+
+#: The band of relationships a municipality does well with (CONTEXT.md, practitioners' rule of thumb).
+BAND_LOW, BAND_HIGH = 4, 8
+
+#: Keys of a coverage row, in the order the JSON and the CSV list them.
+COVERAGE_KEYS: tuple[str, ...] = (
+    "tier",
+    "authorities",
+    "with_relationship",
+    "without_relationship",
+    "rate",
+    "relationships",
+    "in_band",
+    "live",
+    "live_rate",
+)
+
+
+def percent(part: int, whole: int) -> float | None:
+    """`part` of `whole` in percent, one decimal, rounded half up (1 of 16 = 6.25 → 6.3); None of 0."""
+    if not whole:
+        return None
+    value = (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return float(value)
+
+
+def check_tier(country: str, tier: str | None, *, field: str = "tier") -> None:
+    """A tier filter must be one of the country's tiers."""
+    if tier is not None and tier not in tiers_of(country.upper()):
+        raise ValidationError(
+            {
+                field: _("“%(tier)s” is not a tier of %(country)s; choose %(choices)s.")
+                % {"tier": tier, "country": country.upper(), "choices": ", ".join(tiers_of(country.upper()))}
+            }
+        )
+
+
+def _check_basis(basis: str) -> None:
+    if basis not in CountingBasis.values:
+        raise ValidationError(
+            {
+                "basis": _("“%(basis)s” is not a basis; choose %(choices)s.")
+                % {"basis": str(basis), "choices": "all, clair"}
+            }
+        )
+
+
+def coverage(
+    *,
+    country: str,
+    as_of: dt.date,
+    basis: str = CountingBasis.ALL,
+    years: int = 3,
+    grace_years: int = 1,
+    include_domestic: bool = False,
+) -> dict[str, Any]:
+    """Coverage of `country` on `as_of`, tier by tier, and a total row. One query.
+
+    Per tier (the country's tiers in report order): `authorities` existing on `as_of`;
+    `with_relationship` holding at least one counted relationship (see
+    MunicipalityQuerySet.with_agreement_counts); `without_relationship`; `rate` (percent, one
+    decimal, half up; None without authorities); `relationships` held (a domestic pair, when
+    included, counts for each home side); `in_band` holding 4 to 8; `live` holding at least one
+    that is not in name only; `live_rate`.
+    """
+    country = country.upper()
+    _check_basis(basis)
+    tiers = tiers_of(country)
+    authorities = (
+        Municipality.objects.of_country(country)
+        .existing(as_of=as_of)
+        .filter(tier__in=tiers)
+        .order_by()
+        .with_agreement_counts(
+            as_of=as_of, basis=basis, include_domestic=include_domestic, years=years, grace_years=grace_years
+        )
+    )
+
+    def measures(prefix: str, where: Q) -> dict[str, Any]:
+        return {
+            f"{prefix}authorities": Count("pk", filter=where),
+            f"{prefix}with_relationship": Count("pk", filter=where & Q(agreement_count__gt=0)),
+            f"{prefix}relationships": Sum("agreement_count", filter=where, default=0),
+            f"{prefix}in_band": Count(
+                "pk", filter=where & Q(agreement_count__gte=BAND_LOW, agreement_count__lte=BAND_HIGH)
+            ),
+            f"{prefix}live": Count("pk", filter=where & Q(live_agreement_count__gt=0)),
+        }
+
+    aggregates: dict[str, Any] = measures("total__", Q())
+    for index, tier in enumerate(tiers):
+        aggregates.update(measures(f"t{index}__", Q(tier=tier)))
+    # The per-authority counts are subqueries: Django aggregates over them in a derived table,
+    # so each is computed once per authority.
+    figures = authorities.aggregate(**aggregates)
+
+    def row(tier: str, prefix: str) -> dict[str, Any]:
+        count = figures[f"{prefix}authorities"]
+        with_relationship = figures[f"{prefix}with_relationship"]
+        live = figures[f"{prefix}live"]
+        return {
+            "tier": str(tier),
+            "authorities": count,
+            "with_relationship": with_relationship,
+            "without_relationship": count - with_relationship,
+            "rate": percent(with_relationship, count),
+            "relationships": figures[f"{prefix}relationships"],
+            "in_band": figures[f"{prefix}in_band"],
+            "live": live,
+            "live_rate": percent(live, count),
+        }
+
+    return {
+        "country": country,
+        "as_of": as_of.isoformat(),
+        "basis": str(basis),
+        "years": years,
+        "tiers": [row(tier, f"t{index}__") for index, tier in enumerate(tiers)],
+        "total": row("total", "total__"),
+    }
+
+
+def in_name_only(
+    *,
+    country: str,
+    as_of: dt.date,
+    years: int = 3,
+    grace_years: int = 1,
+    basis: str = CountingBasis.ALL,
+    include_domestic: bool = False,
+    tier: str | None = None,
+) -> QuerySet[TwinningAgreement]:
+    """Relationships of `country` that exist in name only on `as_of`, sides selected.
+
+    Active on `as_of` with vitality dormant or never (TwinningAgreementQuerySet.in_name_only),
+    with at least one side in `country` (on that side's `tier` when given), foreign pairs unless
+    `include_domestic`, CLAIR-countable only when `basis` is `clair`. Annotated with
+    `last_activity_as_of` and `vitality`. Longest silent first: never-active ones (oldest signing
+    first), then by last activity.
+    """
+    country = country.upper()
+    _check_basis(basis)
+    check_tier(country, tier)
+    queryset = TwinningAgreement.objects.in_name_only(as_of=as_of, years=years, grace_years=grace_years).on_basis(basis)
+    if not include_domestic:
+        queryset = queryset.foreign()
+    if tier is None:
+        queryset = queryset.involving_country(country)
+    else:
+        queryset = queryset.filter(
+            Q(municipality_a__country=country, municipality_a__tier=tier)
+            | Q(municipality_b__country=country, municipality_b__tier=tier)
+        )
+    return queryset.select_related("municipality_a", "municipality_b").order_by(
+        F("last_activity_as_of").asc(nulls_first=True), F("signed_on").asc(nulls_first=True), "pk"
+    )
+
+
+def gaps_authorities(
+    *,
+    country: str,
+    as_of: dt.date,
+    tier: str | None = None,
+    prefecture: int | None = None,
+    basis: str = CountingBasis.ALL,
+    include_domestic: bool = False,
+) -> QuerySet[Municipality]:
+    """Authorities of `country` existing on `as_of` that hold no counted relationship.
+
+    The same relationships as coverage counts (so a tier's list has `without_relationship`
+    rows); filtered by `tier` and by `prefecture` (the id of the parent authority). In tier
+    order, then by local government code and name.
+    """
+    country = country.upper()
+    _check_basis(basis)
+    check_tier(country, tier)
+    tiers = tiers_of(country)
+    queryset = (
+        Municipality.objects.of_country(country)
+        .existing(as_of=as_of)
+        .filter(tier__in=[tier] if tier else tiers)
+        .without_relationship(as_of=as_of, basis=basis, include_domestic=include_domestic)
+    )
+    if prefecture is not None:
+        queryset = queryset.filter(parent_id=prefecture)
+    tier_order = Case(*(When(tier=value, then=index) for index, value in enumerate(tiers)))
+    return queryset.select_related("parent").order_by(tier_order, "lg_code", "name", "pk")
+
+
+def gaps_foreign(
+    *,
+    country: str,
+    as_of: dt.date,
+    partner_country: str | None = None,
+    basis: str = CountingBasis.ALL,
+) -> QuerySet[Municipality]:
+    """Foreign authorities existing on `as_of` with no relationship active then with any authority
+    of `country`; only those of `partner_country` when given. Largest population first (unknown
+    population last), then by name."""
+    country = country.upper()
+    _check_basis(basis)
+    queryset = Municipality.objects.exclude(country=country).existing(as_of=as_of)
+    if partner_country:
+        queryset = queryset.of_country(partner_country)
+    return queryset.without_partner_in(country, as_of=as_of, basis=basis).order_by(
+        F("population").desc(nulls_last=True), "name", "pk"
+    )
+
+
+def partner_countries(*, country: str, as_of: dt.date, basis: str = CountingBasis.ALL) -> dict[str, Any]:
+    """Partner countries of `country` on `as_of`, most relationships first. One query.
+
+    Per partner country: `relationships` active on `as_of` between an authority of `country` and
+    one of the partner country (CLAIR-countable only when `basis` is `clair`), `authorities`:
+    home authorities holding at least one, `partner_authorities`: partner-side authorities.
+    """
+    country = country.upper()
+    _check_basis(basis)
+    home_is_a = Q(municipality_a__country=country)
+    rows = (
+        TwinningAgreement.objects.active_on(as_of)
+        .on_basis(basis)
+        .involving_country(country)
+        .foreign()
+        .annotate(
+            partner_country=Case(
+                When(home_is_a, then=F("municipality_b__country")),
+                default=F("municipality_a__country"),
+                output_field=CharField(),
+            ),
+            home_id=Case(When(home_is_a, then=F("municipality_a_id")), default=F("municipality_b_id")),
+            partner_id=Case(When(home_is_a, then=F("municipality_b_id")), default=F("municipality_a_id")),
+        )
+        .order_by()
+        .values("partner_country")
+        .annotate(
+            relationships=Count("pk"),
+            authorities=Count("home_id", distinct=True),
+            partner_authorities=Count("partner_id", distinct=True),
+        )
+        .order_by("-relationships", "partner_country")
+    )
+    return {
+        "country": country,
+        "as_of": as_of.isoformat(),
+        "basis": str(basis),
+        "rows": list(rows.values("partner_country", "relationships", "authorities", "partner_authorities")),
+    }
+
+
+def growth(
+    *,
+    country: str,
+    as_of: dt.date,
+    basis: str = CountingBasis.ALL,
+    include_domestic: bool = False,
+) -> dict[str, Any]:
+    """Relationships of `country` signed per year up to `as_of`, cumulative, and the change. One query.
+
+    Every signing counts in its year, whatever happened to the relationship later (a history of
+    signings, as CLAIR's running total). Per year from the first to `as_of`'s year (years without
+    signings included): `signed`, `cumulative` (known years), `change` (signed minus the year
+    before: the slowing shows as negative numbers). Agreements with an unknown signing date are
+    counted apart in `unknown_year`; `total` = last cumulative + unknown_year. Foreign pairs only
+    unless `include_domestic`; CLAIR-countable only when `basis` is `clair`.
+    """
+    country = country.upper()
+    _check_basis(basis)
+    queryset = TwinningAgreement.objects.signed_by(as_of).on_basis(basis).involving_country(country)
+    if not include_domestic:
+        queryset = queryset.foreign()
+    # One row per year (None for unknown), counted by the database.
+    per_year = dict(
+        queryset.order_by()
+        .annotate(year=ExtractYear("signed_on"))
+        .values("year")
+        .annotate(signed=Count("pk"))
+        .values_list("year", "signed")
+    )
+    unknown_year = per_year.pop(None, 0)
+    rows: list[dict[str, int]] = []
+    if per_year:
+        # Running totals over the per-year aggregates (at most one row per year), with the empty
+        # years filled in so that `change` always compares with the calendar year before.
+        cumulative = previous = 0
+        for year in range(min(per_year), as_of.year + 1):
+            signed = per_year.get(year, 0)
+            cumulative += signed
+            rows.append({"year": year, "signed": signed, "cumulative": cumulative, "change": signed - previous})
+            previous = signed
+    known = rows[-1]["cumulative"] if rows else 0
+    return {
+        "country": country,
+        "as_of": as_of.isoformat(),
+        "basis": str(basis),
+        "rows": rows,
+        "unknown_year": unknown_year,
+        "total": known + unknown_year,
+    }
