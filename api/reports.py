@@ -1,0 +1,383 @@
+"""Audit reports under /api/reports/: parse the query, call registry.services.audits, render.
+
+Every report takes `country` (ISO alpha-2, default JP) and `as_of` (default today), validated by
+a serializer (a bad value is a 400 naming the parameter); `?format=csv` gives the same rows as a
+spreadsheet-safe CSV file. Public: anyone may read them (anonymous rate limits apply).
+
+`/api/reports/gaps/` answers three questions, chosen with `kind`:
+- `kind=authorities` (default): authorities of `country` with no relationship (paginated;
+  `tier`, `prefecture` filters; the same relationships as coverage counts);
+- `kind=foreign`: foreign authorities with no relationship to any authority of `country`, largest
+  population first (paginated; `partner_country` filter);
+- `kind=countries`: partner countries with the number of relationships and of home authorities
+  linked to each (the same body as `/api/reports/partner-countries/`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
+from rest_framework import serializers
+from rest_framework.generics import GenericAPIView
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from api.pagination import RegistryPagination
+from registry.models import Municipality, Tier, TwinningAgreement, tiers_of
+from registry.models.agreements import CountingBasis, Vitality
+from registry.services import audits
+from registry.services.dates import today
+
+# --- Query parameters -------------------------------------------------------------------------
+
+
+class ReportParamsSerializer(serializers.Serializer):
+    """`country` and `as_of`, common to every report."""
+
+    country = serializers.RegexField(
+        r"^[A-Za-z]{2}$",
+        default="JP",
+        help_text=_("ISO 3166-1 alpha-2 code of the home country (default JP)."),
+        error_messages={"invalid": _("Give a two-letter ISO 3166-1 country code such as JP.")},
+    )
+    as_of = serializers.DateField(
+        default=today,
+        input_formats=["iso-8601"],
+        help_text=_("The day the report answers for, YYYY-MM-DD (default today)."),
+        error_messages={"invalid": _("Give the date as YYYY-MM-DD, e.g. 2024-04-01.")},
+    )
+
+    def validate_country(self, value: str) -> str:
+        return value.upper()
+
+
+class BasisParamsSerializer(ReportParamsSerializer):
+    basis = serializers.ChoiceField(
+        choices=CountingBasis.choices,
+        default=CountingBasis.ALL,
+        help_text=_("`all`: every active relationship; `clair`: only CLAIR-countable ones."),
+    )
+
+
+class DomesticParamsSerializer(BasisParamsSerializer):
+    include_domestic = serializers.BooleanField(
+        default=False, help_text=_("Count relationships between two authorities of the same country too.")
+    )
+
+
+class VitalityParamsSerializer(DomesticParamsSerializer):
+    years = serializers.IntegerField(
+        min_value=1, max_value=100, default=3, help_text=_("Activity window in years (default 3).")
+    )
+    grace_years = serializers.IntegerField(
+        min_value=0, max_value=100, default=1, help_text=_("Grace period of a new agreement in years (default 1).")
+    )
+
+
+class TierParamSerializer(serializers.Serializer):
+    tier = serializers.ChoiceField(
+        choices=Tier.choices, required=False, help_text=_("Only this tier (one of the country's tiers).")
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)
+        tier = attrs.get("tier")
+        country = attrs.get("country", "JP")
+        if tier and tier not in tiers_of(country):
+            raise serializers.ValidationError(
+                {
+                    "tier": _("“%(tier)s” is not a tier of %(country)s; choose %(choices)s.")
+                    % {"tier": tier, "country": country, "choices": ", ".join(tiers_of(country))}
+                }
+            )
+        return attrs
+
+
+class InNameOnlyParamsSerializer(TierParamSerializer, VitalityParamsSerializer):
+    pass
+
+
+class GapKind:
+    AUTHORITIES = "authorities"
+    FOREIGN = "foreign"
+    COUNTRIES = "countries"
+    CHOICES = (AUTHORITIES, FOREIGN, COUNTRIES)
+
+
+class GapsParamsSerializer(TierParamSerializer, DomesticParamsSerializer):
+    kind = serializers.ChoiceField(
+        choices=GapKind.CHOICES,
+        default=GapKind.AUTHORITIES,
+        help_text=_(
+            "`authorities`: home authorities without a partner; `foreign`: foreign authorities without a "
+            "home partner; `countries`: partner countries with counts."
+        ),
+    )
+    prefecture = serializers.IntegerField(
+        min_value=1, required=False, help_text=_("kind=authorities: only authorities of this prefecture (its id).")
+    )
+    partner_country = serializers.RegexField(
+        r"^[A-Za-z]{2}$",
+        required=False,
+        help_text=_("kind=foreign: only authorities of this country (ISO alpha-2)."),
+        error_messages={"invalid": _("Give a two-letter ISO 3166-1 country code such as US.")},
+    )
+
+    def validate_partner_country(self, value: str) -> str:
+        return value.upper()
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)
+        # A filter that the chosen question ignores would silently answer another question.
+        applies_to = {"tier": GapKind.AUTHORITIES, "prefecture": GapKind.AUTHORITIES}
+        applies_to["partner_country"] = GapKind.FOREIGN
+        errors = {
+            name: _("%(name)s applies only to kind=%(kind)s.") % {"name": name, "kind": kind}
+            for name, kind in applies_to.items()
+            if attrs.get(name) is not None and attrs["kind"] != kind
+        }
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
+
+
+def _parse(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
+    params = serializer_class(data=request.query_params)
+    params.is_valid(raise_exception=True)
+    return dict(params.validated_data)
+
+
+# --- Response shapes ----------------------------------------------------------------------------
+
+
+class CoverageRowSerializer(serializers.Serializer):
+    tier = serializers.CharField(help_text=_("The tier, or `total`."))
+    authorities = serializers.IntegerField(help_text=_("Authorities existing on as_of."))
+    with_relationship = serializers.IntegerField()
+    without_relationship = serializers.IntegerField()
+    rate = serializers.FloatField(allow_null=True, help_text=_("Percent with a relationship, one decimal, half up."))
+    relationships = serializers.IntegerField()
+    in_band = serializers.IntegerField(help_text=_("Authorities holding 4 to 8 relationships."))
+    live = serializers.IntegerField(help_text=_("Authorities holding at least one relationship not in name only."))
+    live_rate = serializers.FloatField(allow_null=True)
+
+
+class CoverageSerializer(serializers.Serializer):
+    country = serializers.CharField()
+    as_of = serializers.DateField()
+    basis = serializers.CharField()
+    years = serializers.IntegerField()
+    tiers = CoverageRowSerializer(many=True)
+    total = CoverageRowSerializer()
+
+
+class SideSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Municipality
+        fields = ["id", "name", "name_en", "country", "tier"]
+
+
+class InNameOnlyRowSerializer(serializers.ModelSerializer):
+    municipality_a = SideSerializer()
+    municipality_b = SideSerializer()
+    signed_on = serializers.SerializerMethodField(help_text=_("At its known precision: 1986, 1986-04 or 1986-04-12."))
+    last_activity_on = serializers.DateField(
+        source="last_activity_as_of", allow_null=True, help_text=_("Latest activity on or before as_of.")
+    )
+    vitality = serializers.ChoiceField(choices=Vitality.choices)
+
+    class Meta:
+        model = TwinningAgreement
+        fields = ["id", "kind", "municipality_a", "municipality_b", "signed_on", "last_activity_on", "vitality"]
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_signed_on(self, agreement: TwinningAgreement) -> str | None:
+        return agreement.signed_on_display or None
+
+
+class GapAuthoritySerializer(serializers.ModelSerializer):
+    prefecture = serializers.CharField(source="parent.name", default=None, allow_null=True)
+    prefecture_id = serializers.IntegerField(source="parent_id", allow_null=True)
+
+    class Meta:
+        model = Municipality
+        fields = ["id", "name", "name_en", "tier", "lg_code", "prefecture_id", "prefecture", "population"]
+
+
+class GapForeignSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Municipality
+        fields = ["id", "name", "name_en", "country", "tier", "population"]
+
+
+class PartnerCountryRowSerializer(serializers.Serializer):
+    partner_country = serializers.CharField()
+    relationships = serializers.IntegerField()
+    authorities = serializers.IntegerField(help_text=_("Home authorities linked to the partner country."))
+    partner_authorities = serializers.IntegerField(help_text=_("Authorities of the partner country linked."))
+
+
+class PartnerCountriesSerializer(serializers.Serializer):
+    country = serializers.CharField()
+    as_of = serializers.DateField()
+    basis = serializers.CharField()
+    rows = PartnerCountryRowSerializer(many=True)
+
+
+class GrowthRowSerializer(serializers.Serializer):
+    year = serializers.IntegerField()
+    signed = serializers.IntegerField()
+    cumulative = serializers.IntegerField()
+    change = serializers.IntegerField(help_text=_("Signed minus the year before."))
+
+
+class GrowthSerializer(serializers.Serializer):
+    country = serializers.CharField()
+    as_of = serializers.DateField()
+    basis = serializers.CharField()
+    rows = GrowthRowSerializer(many=True)
+    unknown_year = serializers.IntegerField(help_text=_("Signed on an unknown date."))
+    total = serializers.IntegerField()
+
+
+def _paginated(name: str, row: type[serializers.Serializer]) -> serializers.Serializer:
+    return inline_serializer(
+        name=name,
+        fields={
+            "count": serializers.IntegerField(),
+            "next": serializers.URLField(allow_null=True),
+            "previous": serializers.URLField(allow_null=True),
+            "results": row(many=True),
+        },
+    )
+
+
+# --- Views --------------------------------------------------------------------------------------
+
+
+class ReportView(GenericAPIView):
+    """A report: public, parameters validated by a serializer, no django-filter or ordering."""
+
+    permission_classes = [AllowAny]  # public figures (anonymous rate limits apply)
+    # Parameters are validated by each view's parameter serializer, not by filter backends.
+    filter_backends: list = []
+    pagination_class = None
+    csv_filename = "report"
+
+    def name_csv(self, report: str, params: dict[str, Any]) -> None:
+        self.csv_filename = f"{report}-{params['country']}-{params['as_of'].isoformat()}"
+
+
+class CoverageView(ReportView):
+    @extend_schema(
+        summary="Coverage by tier",
+        description="Authorities with and without a relationship on as_of, tier by tier, with a total row.",
+        parameters=[VitalityParamsSerializer],
+        responses=CoverageSerializer,
+        tags=["reports"],
+    )
+    def get(self, request: Request) -> Response:
+        params = _parse(VitalityParamsSerializer, request)
+        self.name_csv("coverage", params)
+        return Response(CoverageSerializer(audits.coverage(**params)).data)
+
+
+class InNameOnlyView(ReportView):
+    pagination_class = RegistryPagination
+    serializer_class = InNameOnlyRowSerializer
+
+    @extend_schema(
+        summary="Relationships in name only",
+        description="Active on as_of, with no activity within the window (dormant) or none at all (never).",
+        parameters=[InNameOnlyParamsSerializer],
+        responses=InNameOnlyRowSerializer(many=True),
+        tags=["reports"],
+    )
+    def get(self, request: Request) -> Response:
+        params = _parse(InNameOnlyParamsSerializer, request)
+        self.name_csv("in-name-only", params)
+        page = self.paginate_queryset(audits.in_name_only(**params))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+class GapsView(ReportView):
+    pagination_class = RegistryPagination
+
+    @extend_schema(
+        summary="Gaps: authorities without a partner, foreign authorities without one, partner countries",
+        description=__doc__,
+        parameters=[GapsParamsSerializer],
+        responses=PolymorphicProxySerializer(
+            component_name="Gaps",
+            serializers=[
+                _paginated("PaginatedGapAuthorityList", GapAuthoritySerializer),
+                _paginated("PaginatedGapForeignList", GapForeignSerializer),
+                PartnerCountriesSerializer,
+            ],
+            resource_type_field_name=None,
+        ),
+        tags=["reports"],
+    )
+    def get(self, request: Request) -> Response:
+        params = _parse(GapsParamsSerializer, request)
+        kind = params.pop("kind")
+        self.name_csv(f"gaps-{kind}", params)
+        country, as_of, basis = params["country"], params["as_of"], params["basis"]
+        if kind == GapKind.COUNTRIES:
+            return Response(
+                PartnerCountriesSerializer(audits.partner_countries(country=country, as_of=as_of, basis=basis)).data
+            )
+        if kind == GapKind.FOREIGN:
+            queryset = audits.gaps_foreign(
+                country=country, as_of=as_of, basis=basis, partner_country=params.get("partner_country")
+            )
+            serializer_class: type[serializers.Serializer] = GapForeignSerializer
+        else:
+            queryset = audits.gaps_authorities(
+                country=country,
+                as_of=as_of,
+                basis=basis,
+                include_domestic=params["include_domestic"],
+                tier=params.get("tier"),
+                prefecture=params.get("prefecture"),
+            )
+            serializer_class = GapAuthoritySerializer
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(serializer_class(page, many=True).data)
+
+
+class PartnerCountriesView(ReportView):
+    @extend_schema(
+        summary="Partner countries",
+        description="Relationships active on as_of per partner country, most first, with the authorities linked.",
+        parameters=[BasisParamsSerializer],
+        responses=PartnerCountriesSerializer,
+        tags=["reports"],
+    )
+    def get(self, request: Request) -> Response:
+        params = _parse(BasisParamsSerializer, request)
+        self.name_csv("partner-countries", params)
+        return Response(PartnerCountriesSerializer(audits.partner_countries(**params)).data)
+
+
+class GrowthView(ReportView):
+    @extend_schema(
+        summary="Growth",
+        description="Relationships signed per year up to as_of, cumulative, and the change on the year before.",
+        parameters=[DomesticParamsSerializer],
+        responses=GrowthSerializer,
+        tags=["reports"],
+    )
+    def get(self, request: Request) -> Response:
+        params = _parse(DomesticParamsSerializer, request)
+        self.name_csv("growth", params)
+        return Response(GrowthSerializer(audits.growth(**params)).data)
