@@ -12,17 +12,38 @@ from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler
 
+from registry.services.errors import StaleVersion
+
+
+class PreconditionFailed(exceptions.APIException):
+    """412: the If-Match version is not the object's current one (someone changed it meanwhile)."""
+
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = "This record changed since you read it. Reload it and apply your change again."
+    default_code = "stale_version"
+
+
+class PreconditionRequired(exceptions.APIException):
+    """428: a write without If-Match could overwrite someone else's change unseen."""
+
+    status_code = status.HTTP_428_PRECONDITION_REQUIRED
+    default_detail = "Send the ETag of the version you edited in an If-Match header (GET the record to read its ETag)."
+    default_code = "if_match_required"
+
 
 def registry_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Map Django's ValidationError to 400 with field-level detail; the rest as DRF does.
 
-    An IntegrityError that escaped a service (a constraint the service did not foresee) is a
-    409 with the constraint's message, never a 500.
+    StaleVersion (a service found another version than the client's If-Match) is a 412 with the
+    service's message. An IntegrityError that escaped a service (a constraint the service did not
+    foresee) is a 409 with the constraint's message, never a 500.
     """
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
+    elif isinstance(exc, StaleVersion):
+        exc = PreconditionFailed(str(exc))
     elif isinstance(exc, IntegrityError):
         return Response(
             {"detail": "The change conflicts with existing data.", "code": "conflict"},

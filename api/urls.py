@@ -2,9 +2,22 @@
 
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from . import views
+
+router = DefaultRouter()
+router.register("municipalities", views.MunicipalityViewSet, basename="municipality")
+router.register("agreements", views.AgreementViewSet, basename="agreement")
+router.register("activities", views.ActivityViewSet, basename="activity")
+router.register("networks", views.NetworkViewSet, basename="network")
+router.register("memberships", views.MembershipViewSet, basename="membership")
+router.register("history", views.ChangeRecordViewSet, basename="changerecord")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("auth/token/", views.TokenView.as_view(), name="api-token"),
     path("reports/", include("api.reports_urls")),
+    path("", include(router.urls)),
 ]

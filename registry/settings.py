@@ -191,6 +191,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name per choice set that several fields share (status / from_status / to_status, …).
+    "ENUM_NAME_OVERRIDES": {
+        "AgreementStatusEnum": "registry.models.AgreementStatus",
+        "ExchangeCategoryEnum": "registry.models.ExchangeCategory",
+    },
 }
 
 LOGGING = {

@@ -103,13 +103,36 @@ def editable_memberships(user: AnyUser) -> Q:
     return Q(pk__in=[])
 
 
+def can_edit_membership(user: AnyUser) -> bool:
+    """Join a municipality to a network, edit or end a membership: coordinators only (reference data)."""
+    return can_edit_reference_data(user)
+
+
+def can_log_activity(user: AnyUser, agreement: TwinningAgreement) -> bool:
+    """Log an activity under an agreement: whoever may edit the agreement."""
+    return can_edit_agreement(user, agreement)
+
+
+def visible_agreements(user: AnyUser) -> Q:
+    """The agreements `user` may read: all of them (the register is public; internal fields are not,
+    see can_see_internal_of)."""
+    return Q()
+
+
+def visible_activities(user: AnyUser) -> Q:
+    """The activities `user` may read: all of them (public fields; who logged it is internal)."""
+    return Q()
+
+
 __all__ = [
     "COORDINATORS_GROUP",
     "assigned_municipality_ids",
     "can_delete_agreement",
     "can_edit_activity",
     "can_edit_agreement",
+    "can_edit_membership",
     "can_edit_reference_data",
+    "can_log_activity",
     "can_read_history",
     "can_record_agreement",
     "can_see_internal",
@@ -117,4 +140,6 @@ __all__ = [
     "editable_agreements",
     "editable_memberships",
     "is_coordinator",
+    "visible_activities",
+    "visible_agreements",
 ]

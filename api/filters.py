@@ -1,0 +1,308 @@
+"""FilterSets: every question a user asks of a list, as a query parameter.
+
+Invalid values answer 400 (DjangoFilterBackend's `raise_exception`), also for booleans and
+orderings, which django-filter would otherwise ignore silently (see StrictBooleanFilter and the
+`ordering` filters below).
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+from django_filters import rest_framework as filters
+
+from registry.models import (
+    ActivityLog,
+    AgreementKind,
+    AgreementStatus,
+    ChangeAction,
+    ChangeRecord,
+    Direction,
+    ExchangeCategory,
+    MembershipRole,
+    Municipality,
+    Network,
+    NetworkMembership,
+    NetworkScale,
+    Tier,
+    TwinningAgreement,
+)
+
+VITALITY_CHOICES = [("active", "active"), ("dormant", "dormant"), ("never", "never"), ("new", "new")]
+
+
+class StrictBooleanField(forms.Field):
+    """`true`/`false` (also 1/0, yes/no); anything else is an error, not "no filter"."""
+
+    TRUE = {"true", "1", "yes"}
+    FALSE = {"false", "0", "no"}
+
+    def to_python(self, value: str | None) -> bool | None:
+        if value in (None, ""):
+            return None
+        text = str(value).strip().lower()
+        if text in self.TRUE:
+            return True
+        if text in self.FALSE:
+            return False
+        raise forms.ValidationError(_("Write true or false (got “%(value)s”)."), params={"value": value})
+
+
+class StrictBooleanFilter(filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
+class IdFilter(filters.NumberFilter):
+    """A whole, positive id within the database's integer range (a decimal or a huge number is a 400)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)
+
+
+class YearFilter(filters.NumberFilter):
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 9999)
+        super().__init__(*args, **kwargs)
+
+
+class CountryField(forms.CharField):
+    """ISO 3166-1 alpha-2, any case, answered in upper case."""
+
+    def to_python(self, value: str | None) -> str:
+        text = (super().to_python(value) or "").strip().upper()
+        if text and (len(text) != 2 or not text.isalpha() or not text.isascii()):
+            raise forms.ValidationError(
+                _("A country is two letters, ISO 3166-1, e.g. JP (got “%(value)s”)."), params={"value": value}
+            )
+        return text
+
+
+class CountryFilter(filters.CharFilter):
+    field_class = CountryField
+
+
+def _prefecture_ids(value: str) -> Q:
+    """A prefecture given as its local government code (6 digits) or its id."""
+    value = value.strip()
+    if len(value) == 6 and value.isdigit():
+        return Q(lg_code=value, tier=Tier.PREFECTURE)
+    return Q(pk=int(value), tier=Tier.PREFECTURE)
+
+
+class PrefectureField(forms.CharField):
+    def to_python(self, value: str | None) -> str:
+        text = (super().to_python(value) or "").strip()
+        if text and not text.isdigit():
+            raise forms.ValidationError(
+                _("A prefecture is its local government code (e.g. 420000) or its id (got “%(value)s”)."),
+                params={"value": value},
+            )
+        return text
+
+
+class PrefectureFilter(filters.CharFilter):
+    field_class = PrefectureField
+
+
+class MunicipalityFilter(filters.FilterSet):
+    country = CountryFilter(help_text="ISO 3166-1 alpha-2 country code, e.g. JP.")
+    tier = filters.MultipleChoiceFilter(choices=Tier.choices, help_text="Tier; repeat for several.")
+    prefecture = PrefectureFilter(
+        method="filter_prefecture",
+        help_text="Municipalities of a prefecture: its local government code (420000) or id.",
+    )
+    parent = IdFilter(field_name="parent_id", help_text="Id of the parent authority.")
+    has_agreements = StrictBooleanFilter(
+        method="filter_has_agreements", help_text="With (true) or without (false) any active agreement."
+    )
+    search = filters.CharFilter(
+        method="filter_search", help_text="Free text over the official name, English name, reading and code."
+    )
+    ordering = filters.OrderingFilter(
+        fields=(
+            ("name", "name"),
+            ("name_en", "name_en"),
+            ("lg_code", "lg_code"),
+            ("population", "population"),
+            ("id", "id"),
+            ("agreement_count", "agreement_count"),
+        ),
+        help_text="Sort by a field; prefix with - for descending.",
+    )
+
+    class Meta:
+        model = Municipality
+        fields: list[str] = []
+
+    def filter_prefecture(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(parent__in=Municipality.objects.filter(_prefecture_ids(value)))
+
+    def filter_has_agreements(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
+        # `agreement_count` comes from Municipality.objects.with_agreement_counts() (the audits' rule).
+        if value is None:
+            return queryset
+        return queryset.filter(agreement_count__gt=0) if value else queryset.filter(agreement_count=0)
+
+    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.search(value)
+
+
+class AgreementFilter(filters.FilterSet):
+    municipality = IdFilter(method="filter_municipality", help_text="Id of either side.")
+    country = CountryFilter(method="filter_country", help_text="Agreements with a side in this country (e.g. JP).")
+    partner_country = CountryFilter(
+        method="filter_partner_country",
+        help_text="Agreements with one side in this country and the other side in another country.",
+    )
+    prefecture = PrefectureFilter(
+        method="filter_prefecture",
+        help_text="Agreements of a prefecture or of its municipalities: local government code (420000) or id.",
+    )
+    tier = filters.MultipleChoiceFilter(choices=Tier.choices, method="filter_tier", help_text="Tier of either side.")
+    kind = filters.MultipleChoiceFilter(choices=AgreementKind.choices, help_text="Kind; repeat for several.")
+    status = filters.MultipleChoiceFilter(choices=AgreementStatus.choices, help_text="Status; repeat for several.")
+    signed_year_min = YearFilter(
+        field_name="signed_on__year", lookup_expr="gte", help_text="Signed in this year or later."
+    )
+    signed_year_max = YearFilter(
+        field_name="signed_on__year", lookup_expr="lte", help_text="Signed in this year or earlier."
+    )
+    clair_countable = StrictBooleanFilter(help_text="Meets CLAIR's three criteria (true) or not (false).")
+    in_name_only = StrictBooleanFilter(
+        help_text="Active, but no activity within the last 3 years (signed more than a year ago)."
+    )
+    vitality = filters.ChoiceFilter(choices=VITALITY_CHOICES, help_text="Vitality as of today.")
+    search = filters.CharFilter(
+        method="filter_search", help_text="Free text over either side's names, reading and code."
+    )
+    ordering = filters.OrderingFilter(
+        fields=(
+            ("signed_on", "signed_on"),
+            ("id", "id"),
+            ("status", "status"),
+            ("last_activity_on", "last_activity_on"),
+        ),
+        help_text="Sort by a field; prefix with - for descending.",
+    )
+
+    class Meta:
+        model = TwinningAgreement
+        fields: list[str] = []
+
+    def filter_municipality(self, queryset: QuerySet, name: str, value: int) -> QuerySet:
+        return queryset.involving(int(value))
+
+    def filter_country(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(Q(municipality_a__country=value) | Q(municipality_b__country=value))
+
+    def filter_partner_country(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(
+            (Q(municipality_a__country=value) & ~Q(municipality_b__country=value))
+            | (Q(municipality_b__country=value) & ~Q(municipality_a__country=value))
+        )
+
+    def filter_prefecture(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        prefectures = Municipality.objects.filter(_prefecture_ids(value)).values("pk")
+        return queryset.filter(
+            Q(municipality_a__in=prefectures)
+            | Q(municipality_b__in=prefectures)
+            | Q(municipality_a__parent__in=prefectures)
+            | Q(municipality_b__parent__in=prefectures)
+        )
+
+    def filter_tier(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
+        if not value:
+            return queryset
+        return queryset.filter(Q(municipality_a__tier__in=value) | Q(municipality_b__tier__in=value))
+
+    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        if not value.strip():
+            return queryset
+        matches = Municipality.objects.search(value).values("pk")
+        return queryset.filter(Q(municipality_a__in=matches) | Q(municipality_b__in=matches))
+
+
+class ActivityFilter(filters.FilterSet):
+    agreement = IdFilter(field_name="agreement_id", help_text="Id of the agreement.")
+    municipality = IdFilter(method="filter_municipality", help_text="Id of either side of the agreement.")
+    category = filters.MultipleChoiceFilter(choices=ExchangeCategory.choices, help_text="Category; repeat for several.")
+    direction = filters.ChoiceFilter(choices=Direction.choices)
+    occurred_after = filters.DateFilter(
+        field_name="occurred_on", lookup_expr="gte", help_text="On or after (YYYY-MM-DD)."
+    )
+    occurred_before = filters.DateFilter(
+        field_name="occurred_on", lookup_expr="lte", help_text="On or before (YYYY-MM-DD)."
+    )
+    ordering = filters.OrderingFilter(fields=(("occurred_on", "occurred_on"), ("id", "id")))
+
+    class Meta:
+        model = ActivityLog
+        fields: list[str] = []
+
+    def filter_municipality(self, queryset: QuerySet, name: str, value: int) -> QuerySet:
+        pk = int(value)
+        return queryset.filter(Q(agreement__municipality_a_id=pk) | Q(agreement__municipality_b_id=pk))
+
+
+class NetworkFilter(filters.FilterSet):
+    scale = filters.ChoiceFilter(choices=NetworkScale.choices)
+    search = filters.CharFilter(method="filter_search", help_text="Free text over the name and the Japanese name.")
+    ordering = filters.OrderingFilter(fields=(("name", "name"), ("founded_year", "founded_year"), ("id", "id")))
+
+    class Meta:
+        model = Network
+        fields: list[str] = []
+
+    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(Q(name__icontains=value) | Q(name_ja__icontains=value))
+
+
+class MembershipFilter(filters.FilterSet):
+    network = IdFilter(field_name="network_id", help_text="Id of the network.")
+    municipality = IdFilter(field_name="municipality_id", help_text="Id of the municipality.")
+    country = CountryFilter(field_name="municipality__country")
+    role = filters.ChoiceFilter(choices=MembershipRole.choices)
+    current = StrictBooleanFilter(
+        field_name="left_on", lookup_expr="isnull", help_text="Current (true: not left) or past (false) memberships."
+    )
+    ordering = filters.OrderingFilter(fields=(("joined_on", "joined_on"), ("id", "id")))
+
+    class Meta:
+        model = NetworkMembership
+        fields: list[str] = []
+
+
+HISTORY_MODELS = {
+    "agreement": ("registry", "twinningagreement"),
+    "activity": ("registry", "activitylog"),
+    "membership": ("registry", "networkmembership"),
+    "municipality": ("registry", "municipality"),
+}
+
+
+class ChangeRecordFilter(filters.FilterSet):
+    model = filters.ChoiceFilter(
+        choices=[(key, key) for key in HISTORY_MODELS], method="filter_model", help_text="What kind of record."
+    )
+    object_id = IdFilter(help_text="Id of the record (with `model`).")
+    action = filters.ChoiceFilter(choices=ChangeAction.choices)
+    changed_by = filters.CharFilter(field_name="changed_by__username", help_text="Username of who changed it.")
+    changed_after = filters.IsoDateTimeFilter(field_name="changed_at", lookup_expr="gte")
+    changed_before = filters.IsoDateTimeFilter(field_name="changed_at", lookup_expr="lte")
+
+    class Meta:
+        model = ChangeRecord
+        fields: list[str] = []
+
+    def filter_model(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        app_label, model = HISTORY_MODELS[value]
+        return queryset.filter(content_type=ContentType.objects.get_by_natural_key(app_label, model))

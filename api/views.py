@@ -1,0 +1,441 @@
+"""Viewsets: visible rows + query shape, a FilterSet, per-action permissions, writes through services.
+
+Lost updates (ETag / If-Match): a detail GET answers `ETag: "<version>"`. Every PUT, PATCH,
+DELETE and change-status **must** send it back in `If-Match`: without it the answer is
+428 Precondition Required, with an older version 412 Precondition Failed (the service compares
+under a row lock, so two editors cannot both win), with something that is not one of our ETags
+400. `If-Match: *` means "whatever the current version is" and is for scripts that knowingly
+overwrite.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.db.models import F, Prefetch, QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.decorators import action
+from rest_framework.exceptions import ParseError, PermissionDenied
+from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
+
+from registry.models import (
+    ActivityLog,
+    AgreementStatusChange,
+    ChangeRecord,
+    Municipality,
+    Network,
+    NetworkMembership,
+    TwinningAgreement,
+)
+from registry.services import access
+from registry.services.activity import delete_activity, log_activity, update_activity
+from registry.services.agreements import change_status, delete_agreement, sign_agreement, update_agreement
+from registry.services.dates import today
+from registry.services.memberships import delete_membership, join_network, update_membership
+
+from . import filters, permissions, serializers
+from .exceptions import PreconditionRequired
+
+# --- ETag / If-Match -------------------------------------------------------------------------------
+
+_ETAG = re.compile(r'^"(\d{1,18})"$')
+
+IF_MATCH = OpenApiParameter(
+    name="If-Match",
+    type=OpenApiTypes.STR,
+    location=OpenApiParameter.HEADER,
+    required=True,
+    description=(
+        'The ETag of the version you edited, as the detail GET returned it (e.g. "3"); `*` overwrites whatever '
+        "is current. Missing: 428. Stale: 412. Not an ETag: 400."
+    ),
+)
+ETAG_HEADER = OpenApiResponse(description="The record; its `ETag` header carries its version for If-Match.")
+
+
+def etag_of(obj: Any) -> str:
+    return f'"{obj.version}"'
+
+
+def expected_version(request: Request, current: int) -> int | None:
+    """The version the client edited, from If-Match (see the module docstring for the policy)."""
+    header = (request.headers.get("If-Match") or "").strip()
+    if not header:
+        raise PreconditionRequired()
+    if header == "*":
+        return None
+    versions = []
+    for part in header.split(","):
+        match = _ETAG.match(part.strip())
+        if match is None:
+            raise ParseError(
+                f'If-Match must be an ETag this API gave out, such as "3" with the quotes, or *; got {header[:100]!r}.'
+            )
+        versions.append(int(match[1]))
+    # Several ETags: the write may go ahead if any of them is current (RFC 9110, 13.1.1); the service
+    # checks again under the row lock.
+    return current if current in versions else versions[0]
+
+
+class ETagRetrieveMixin:
+    """GET detail with an ETag header built from the object's `version`."""
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        instance = self.get_object()
+        response = Response(self.get_serializer(instance).data)
+        response["ETag"] = etag_of(instance)
+        return response
+
+
+class RegistryViewSet(viewsets.GenericViewSet):
+    # Token first: an anonymous write then answers 401 with `WWW-Authenticate: Token` (session first
+    # would make it a 403). Session authentication still enforces CSRF.
+    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    filterset_class: type | None = None
+    csv_filename = "registry-export"
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = super().get_serializer_context()
+        context["internal_ids"] = serializers.internal_ids_for(self.request.user)
+        return context
+
+    def detail_response(self, instance: Any, *, status_code: int = status.HTTP_200_OK) -> Response:
+        """The object as a detail GET would show it (fetched again for annotations), with its ETag."""
+        instance = self.get_queryset().get(pk=instance.pk)
+        response = Response(self.get_serializer(instance).data, status=status_code)
+        response["ETag"] = etag_of(instance)
+        return response
+
+
+# --- Municipalities and networks (reference data: read-only here, kept by imports and the admin) -----
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Municipalities, home and foreign", parameters=[]),
+    retrieve=extend_schema(summary="One municipality"),
+)
+class MunicipalityViewSet(RegistryViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+    serializer_class = serializers.MunicipalitySerializer
+    filterset_class = filters.MunicipalityFilter
+    permission_classes = [AllowAny]  # public reference data; no writes here
+    csv_filename = "municipalities"
+
+    def get_queryset(self) -> QuerySet[Municipality]:
+        # agreement_count: the audits' rule (relationships active today with a foreign partner).
+        return Municipality.objects.select_related("parent").with_agreement_counts(as_of=today())
+
+
+@extend_schema_view(list=extend_schema(summary="City networks"), retrieve=extend_schema(summary="One city network"))
+class NetworkViewSet(RegistryViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+    queryset = Network.objects.all()
+    serializer_class = serializers.NetworkSerializer
+    filterset_class = filters.NetworkFilter
+    permission_classes = [AllowAny]  # public reference data; no writes here
+    csv_filename = "networks"
+
+
+# --- Agreements ----------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Twinning agreements"),
+    retrieve=extend_schema(
+        summary="One agreement with its status history", responses={200: serializers.AgreementDetailSerializer}
+    ),
+    create=extend_schema(
+        summary="Record an agreement",
+        request=serializers.AgreementCreateSerializer,
+        responses={201: serializers.AgreementDetailSerializer},
+    ),
+    update=extend_schema(
+        summary="Edit an agreement",
+        parameters=[IF_MATCH],
+        request=serializers.AgreementUpdateSerializer,
+        responses={200: serializers.AgreementDetailSerializer},
+    ),
+    partial_update=extend_schema(
+        summary="Edit some fields of an agreement",
+        parameters=[IF_MATCH],
+        request=serializers.AgreementUpdateSerializer,
+        responses={200: serializers.AgreementDetailSerializer},
+    ),
+    destroy=extend_schema(summary="Delete an agreement recorded in error (coordinators)", parameters=[IF_MATCH]),
+)
+class AgreementViewSet(
+    ETagRetrieveMixin,
+    RegistryViewSet,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+):
+    filterset_class = filters.AgreementFilter
+    csv_filename = "agreements"
+
+    def get_permissions(self) -> list[BasePermission]:
+        if self.action in ("list", "retrieve"):
+            # The register is public; the serializer hides internal fields row by row.
+            return [AllowAny()]
+        if self.action == "create":
+            # Coordinators, or staff of some municipality; the pair rule (one side theirs) is checked
+            # in create() once the sides are known.
+            return [IsAuthenticated(), permissions.IsCoordinatorOrStaff()]
+        if self.action in ("update", "partial_update", "change_status"):
+            # Coordinators, or staff of either side (object permission: other agreements are 403).
+            return [IsAuthenticated(), permissions.CanEditAgreement()]
+        if self.action == "destroy":
+            # Coordinators only: staff terminate an agreement instead of deleting it.
+            return [IsAuthenticated(), permissions.CanDeleteAgreement()]
+        # Anything else (OPTIONS metadata): signed-in users.
+        return [IsAuthenticated()]
+
+    def get_queryset(self) -> QuerySet[TwinningAgreement]:
+        queryset = TwinningAgreement.objects.filter(access.visible_agreements(self.request.user)).with_sides()
+        # vitality and in_name_only as of today: the audits' rule, computed in the same query.
+        queryset = queryset.with_vitality(as_of=today())
+        if self.action != "list":
+            queryset = queryset.prefetch_related(
+                Prefetch("status_changes", queryset=AgreementStatusChange.objects.order_by("changed_on", "pk"))
+            )
+        return queryset
+
+    def get_serializer_class(self) -> type:
+        if self.action == "list":
+            return serializers.AgreementSerializer
+        return serializers.AgreementDetailSerializer
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        payload = serializers.AgreementCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        arguments = payload.service_arguments()
+        if not access.can_record_agreement(request.user, arguments["a"], arguments["b"]):
+            raise PermissionDenied("You may record agreements only for the municipalities you work for.")
+        agreement = sign_agreement(by=request.user, **arguments)
+        return self.detail_response(agreement, status_code=status.HTTP_201_CREATED)
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        agreement = self.get_object()
+        version = expected_version(request, agreement.version)
+        payload = serializers.AgreementUpdateSerializer(data=request.data, partial=kwargs.get("partial", False))
+        payload.is_valid(raise_exception=True)
+        agreement = update_agreement(
+            agreement=agreement, by=request.user, expected_version=version, **payload.validated_data
+        )
+        return self.detail_response(agreement)
+
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        agreement = self.get_object()
+        delete_agreement(
+            agreement=agreement, by=request.user, expected_version=expected_version(request, agreement.version)
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        summary="Suspend, terminate or reactivate an agreement",
+        parameters=[IF_MATCH],
+        request=serializers.ChangeStatusSerializer,
+        responses={200: serializers.AgreementDetailSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="change-status")
+    def change_status(self, request: Request, pk: str | None = None) -> Response:
+        agreement = self.get_object()
+        version = expected_version(request, agreement.version)
+        payload = serializers.ChangeStatusSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        agreement = change_status(
+            agreement=agreement, by=request.user, expected_version=version, **payload.validated_data
+        )
+        return self.detail_response(agreement)
+
+
+# --- Activities ----------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Exchange activities"),
+    retrieve=extend_schema(summary="One activity"),
+    create=extend_schema(
+        summary="Log an activity under an agreement",
+        request=serializers.ActivityCreateSerializer,
+        responses={201: serializers.ActivitySerializer},
+    ),
+    update=extend_schema(
+        summary="Edit an activity", parameters=[IF_MATCH], request=serializers.ActivityUpdateSerializer
+    ),
+    partial_update=extend_schema(
+        summary="Edit some fields of an activity", parameters=[IF_MATCH], request=serializers.ActivityUpdateSerializer
+    ),
+    destroy=extend_schema(summary="Delete an activity", parameters=[IF_MATCH]),
+)
+class ActivityViewSet(
+    ETagRetrieveMixin,
+    RegistryViewSet,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+):
+    serializer_class = serializers.ActivitySerializer
+    filterset_class = filters.ActivityFilter
+    csv_filename = "activities"
+
+    def get_permissions(self) -> list[BasePermission]:
+        if self.action in ("list", "retrieve"):
+            # Activities are public; who logged one is hidden row by row by the serializer.
+            return [AllowAny()]
+        if self.action == "create":
+            # Coordinators, or staff of some municipality; the agreement rule is checked in create().
+            return [IsAuthenticated(), permissions.IsCoordinatorOrStaff()]
+        if self.action in ("update", "partial_update", "destroy"):
+            # Coordinators, or staff of either side of the activity's agreement (object permission).
+            return [IsAuthenticated(), permissions.CanEditActivity()]
+        # Anything else (OPTIONS metadata): signed-in users.
+        return [IsAuthenticated()]
+
+    def get_queryset(self) -> QuerySet[ActivityLog]:
+        # The agreement's two sides (for the internal-field rule) and who logged it, in the same query.
+        return ActivityLog.objects.filter(access.visible_activities(self.request.user)).select_related(
+            "agreement", "logged_by"
+        )
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        payload = serializers.ActivityCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        agreement = payload.validated_data["agreement"]
+        if not access.can_log_activity(request.user, agreement):
+            raise PermissionDenied("You may log activities only under agreements of the municipalities you work for.")
+        activity = log_activity(by=request.user, **payload.validated_data)
+        return self.detail_response(activity, status_code=status.HTTP_201_CREATED)
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        activity = self.get_object()
+        version = expected_version(request, activity.version)
+        payload = serializers.ActivityUpdateSerializer(data=request.data, partial=kwargs.get("partial", False))
+        payload.is_valid(raise_exception=True)
+        activity = update_activity(
+            activity=activity, by=request.user, expected_version=version, **payload.validated_data
+        )
+        return self.detail_response(activity)
+
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        activity = self.get_object()
+        delete_activity(
+            activity=activity, by=request.user, expected_version=expected_version(request, activity.version)
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- Network memberships -------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Network memberships"),
+    retrieve=extend_schema(summary="One membership"),
+    create=extend_schema(
+        summary="Join a municipality to a network (coordinators)",
+        request=serializers.MembershipCreateSerializer,
+        responses={201: serializers.MembershipSerializer},
+    ),
+    update=extend_schema(
+        summary="Edit a membership (coordinators)",
+        parameters=[IF_MATCH],
+        request=serializers.MembershipUpdateSerializer,
+    ),
+    partial_update=extend_schema(
+        summary="Edit some fields of a membership (coordinators)",
+        parameters=[IF_MATCH],
+        request=serializers.MembershipUpdateSerializer,
+    ),
+    destroy=extend_schema(summary="Delete a membership recorded in error (coordinators)", parameters=[IF_MATCH]),
+)
+class MembershipViewSet(
+    ETagRetrieveMixin,
+    RegistryViewSet,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+):
+    serializer_class = serializers.MembershipSerializer
+    filterset_class = filters.MembershipFilter
+    csv_filename = "memberships"
+
+    def get_permissions(self) -> list[BasePermission]:
+        if self.action in ("list", "retrieve"):
+            # Memberships are public.
+            return [AllowAny()]
+        # Every write (create, update, partial_update, destroy): coordinators only.
+        return [IsAuthenticated(), permissions.CanEditMemberships()]
+
+    def get_queryset(self) -> QuerySet[NetworkMembership]:
+        return NetworkMembership.objects.select_related("network", "municipality")
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        payload = serializers.MembershipCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        membership = join_network(by=request.user, **payload.validated_data)
+        return self.detail_response(membership, status_code=status.HTTP_201_CREATED)
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        membership = self.get_object()
+        version = expected_version(request, membership.version)
+        payload = serializers.MembershipUpdateSerializer(data=request.data, partial=kwargs.get("partial", False))
+        payload.is_valid(raise_exception=True)
+        membership = update_membership(
+            membership=membership, by=request.user, expected_version=version, **payload.validated_data
+        )
+        return self.detail_response(membership)
+
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        membership = self.get_object()
+        delete_membership(
+            membership=membership, by=request.user, expected_version=expected_version(request, membership.version)
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- History (coordinators only; everyone else: 404) ---------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Who changed what, and when (coordinators)"),
+    retrieve=extend_schema(summary="One change record (coordinators)"),
+)
+class ChangeRecordViewSet(RegistryViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+    serializer_class = serializers.ChangeRecordSerializer
+    filterset_class = filters.ChangeRecordFilter
+    # Not a coordinator: 404, as if the history did not exist.
+    permission_classes = [permissions.CanReadHistoryOr404]
+    csv_filename = "history"
+
+    def get_queryset(self) -> QuerySet[ChangeRecord]:
+        return ChangeRecord.objects.select_related("content_type", "changed_by").annotate(
+            changed_by_username=F("changed_by__username")
+        )
+
+
+# --- Token ---------------------------------------------------------------------------------------
+
+
+class TokenView(ObtainAuthToken):
+    """POST username and password, get `{"token": ...}` for `Authorization: Token <token>`."""
+
+    # DRF's view has no throttle; password guessing is exactly what the anonymous rate limit is for.
+    throttle_classes = [AnonRateThrottle]
+
+    @extend_schema(
+        summary="Get an API token",
+        request=serializers.TokenRequestSerializer,
+        responses={200: serializers.TokenResponseSerializer},
+        auth=[],
+    )
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().post(request, *args, **kwargs)
