@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, OuterRef, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from registry.models import ActivityLog, AgreementStatus, ChangeAction, TwinningAgreement
@@ -35,6 +35,22 @@ def refresh_last_activity(agreement_ids: list[int] | set[int]) -> None:
     for agreement_id in set(agreement_ids):
         latest = ActivityLog.objects.filter(agreement_id=agreement_id).aggregate(latest=Max("occurred_on"))["latest"]
         TwinningAgreement.objects.filter(pk=agreement_id).update(last_activity_on=latest)
+
+
+def refresh_last_activity_bulk(agreements: QuerySet[TwinningAgreement]) -> int:
+    """Recompute `last_activity_on` of every agreement in `agreements` in one statement.
+
+    UPDATE … SET last_activity_on = (SELECT MAX(occurred_on) FROM activity WHERE agreement = …);
+    an agreement without activity gets NULL. Returns the number of agreements updated.
+    """
+    latest = (
+        ActivityLog.objects.filter(agreement=OuterRef("pk"))
+        .order_by()
+        .values("agreement")
+        .annotate(latest=Max("occurred_on"))
+        .values("latest")
+    )
+    return agreements.update(last_activity_on=Subquery(latest))
 
 
 def _check_date(agreement: TwinningAgreement, occurred_on: str | dt.date) -> dt.date:
