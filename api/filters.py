@@ -50,7 +50,9 @@ class StrictBooleanField(forms.Field):
         raise forms.ValidationError(_("Write true or false (got “%(value)s”)."), params={"value": value})
 
 
-class StrictBooleanFilter(filters.BooleanFilter):
+class StrictBooleanFilter(filters.Filter):
+    """Like BooleanFilter, but an unknown value is a 400 (BooleanFilter's widget turns it into "no filter")."""
+
     field_class = StrictBooleanField
 
 
