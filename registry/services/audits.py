@@ -110,9 +110,11 @@ def coverage(
     aggregates: dict[str, Any] = measures("total__", Q())
     for index, tier in enumerate(tiers):
         aggregates.update(measures(f"t{index}__", Q(tier=tier)))
-    # The per-authority counts are subqueries: Django aggregates over them in a derived table,
-    # so each is computed once per authority.
-    figures = authorities.aggregate(**aggregates)
+    # The per-authority counts are subqueries, so Django aggregates over a derived table. DISTINCT
+    # (a no-op: every row has its own pk) keeps PostgreSQL from flattening that table into the
+    # outer query, which would evaluate both subqueries once per aggregate that reads them (30
+    # times instead of once per authority).
+    figures = authorities.distinct().aggregate(**aggregates)
 
     def row(tier: str, prefix: str) -> dict[str, Any]:
         count = figures[f"{prefix}authorities"]
