@@ -165,7 +165,7 @@ def in_name_only(
     check_tier(country, tier)
     queryset = TwinningAgreement.objects.in_name_only(as_of=as_of, years=years, grace_years=grace_years).on_basis(basis)
     if not include_domestic:
-        queryset = queryset.foreign()
+        queryset = queryset.foreign_to(country)
     if tier is None:
         queryset = queryset.involving_country(country)
     else:
@@ -243,7 +243,7 @@ def partner_countries(*, country: str, as_of: dt.date, basis: str = CountingBasi
         TwinningAgreement.objects.active_on(as_of)
         .on_basis(basis)
         .involving_country(country)
-        .foreign()
+        .foreign_to(country)
         .annotate(
             partner_country=Case(
                 When(home_is_a, then=F("municipality_b__country")),
@@ -290,7 +290,7 @@ def growth(
     _check_basis(basis)
     queryset = TwinningAgreement.objects.signed_by(as_of).on_basis(basis).involving_country(country)
     if not include_domestic:
-        queryset = queryset.foreign()
+        queryset = queryset.foreign_to(country)
     # One row per year (None for unknown), counted by the database.
     per_year = dict(
         queryset.order_by()
