@@ -314,7 +314,12 @@ class GapsView(ReportView):
 
     @extend_schema(
         summary="Gaps: authorities without a partner, foreign authorities without one, partner countries",
-        description=__doc__,
+        description=(
+            "`kind=authorities` (default): authorities of the country with no relationship (paginated; `tier`, "
+            "`prefecture`). `kind=foreign`: foreign authorities with no relationship to any authority of the "
+            "country, largest population first (paginated; `partner_country`). `kind=countries`: partner "
+            "countries with counts (the body of /api/reports/partner-countries/)."
+        ),
         parameters=[GapsParamsSerializer],
         responses=PolymorphicProxySerializer(
             component_name="Gaps",
