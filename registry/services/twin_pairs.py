@@ -255,7 +255,8 @@ def is_region_name(name: str, *, country: str) -> bool:
         return True
     folded = _fold(name)
     if country == "US":
-        return folded in _us_states()
+        # "Washington" and "New York" are as often the city as the state: only a suffix says which.
+        return folded in _us_states() and folded not in {"washington", "new york"}
     return folded in REGION_NAMES.get(country, frozenset())
 
 
@@ -529,6 +530,7 @@ def import_twin_pairs_rows(
     summary.count("agreements created", len(new_agreements))
     summary.count("agreements marked for review", sum(1 for agreement in new_agreements if agreement.needs_review))
     japan_foreign_rows = sum(1 for _line, row in all_rows if is_japan_foreign_row(row))
+    summary.rejected.sort(key=lambda rejection: rejection.line)
     summary.count("Japan–foreign rows", japan_foreign_rows)
     summary.count("Japan–foreign rows linked to a coded authority", japan_foreign_linked)
     progress(total, total)

@@ -8,7 +8,7 @@ import pytest
 
 from registry.models import AgreementStatusChange, ChangeRecord, Municipality, TwinningAgreement
 from registry.services.imports import ImportSummary
-from registry.services.twin_pairs import import_twin_pairs_rows, resolve_country
+from registry.services.twin_pairs import import_twin_pairs_rows, is_region_name, resolve_country
 from tests.factories import AgreementFactory, ForeignCityFactory
 from tests.management.helpers import PAIRS_HEADER, jp_rows, read_rejects, run, write_csv
 
@@ -265,3 +265,20 @@ def test_import_twin_pairs_queries_do_not_grow_with_rows(tmp_path, authorities, 
         import_twin_pairs_rows(text=text, summary=summary)
 
     assert summary.created == 300
+
+
+@pytest.mark.parametrize(
+    ("name", "country", "region"),
+    [
+        ("New South Wales", "AU", True),
+        ("Maui County", "US", True),
+        ("California", "US", True),
+        ("São Paulo State", "BR", True),
+        ("County Mayo", "IE", True),
+        ("Washington", "US", False),  # the city as often as the state: no suffix, no guess
+        ("Saint Paul", "US", False),
+        ("Jilin City", "CN", False),
+    ],
+)
+def test_is_region_name(name, country, region):
+    assert is_region_name(name, country=country) is region
