@@ -58,14 +58,15 @@ from registry.services.memberships import delete_membership, join_network, updat
 from registry.services.municipalities import merge_municipality
 
 # --- Audit pieces (registry/admin_audits.py, owned by the audits work) ----------------------------
-# WIRE HERE: the audits module provides VitalityListFilter and InNameOnlyListFilter for the agreement
-# list, and a coverage page. To wire them:
-#   from registry.admin_audits import InNameOnlyListFilter, VitalityListFilter
+# WIRE HERE. registry/admin_audits.py provides VitalityListFilter and InNameOnlyListFilter for the
+# agreement list (and columns), AgreementCountListFilter for municipalities, and the coverage page
+# (install_audit_pages(site) / AuditAdminSiteMixin). To wire them:
+#   from registry.admin_audits import InNameOnlyListFilter, VitalityListFilter, install_audit_pages
 #   AGREEMENT_AUDIT_FILTERS = (InNameOnlyListFilter, VitalityListFilter)
-# and return the coverage page's URL patterns from `audit_urls()` (they are mounted under
-# /admin/registry/municipality/, before the model's own URLs; templates/admin/registry/coverage*.html
-# are the audits' templates). Keep their filters' choices to one query each so the list-page query
-# test in tests/test_admin.py stays constant (it measures, it does not pin, the agreement list).
+#   install_audit_pages(admin.site)        # at the end of this module
+# (or return the coverage URL patterns from `audit_urls()` below, mounted under
+# /admin/registry/municipality/). Then update the pinned query list of the agreement changelist in
+# tests/test_admin.py (test_admin_agreement_changelist_queries); the 2-vs-20 rows test must stay green.
 AGREEMENT_AUDIT_FILTERS: tuple[type[admin.ListFilter], ...] = ()
 
 

@@ -13,7 +13,7 @@ import random
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 
 from registry.models import ActivityLog, AgreementStatus, Direction, ExchangeCategory, TwinningAgreement
 
@@ -128,8 +128,12 @@ def delete_demo_activity() -> int:
 
 
 @transaction.atomic
-def seed_demo_activity(*, seed: int = DEFAULT_SEED, as_of: dt.date | None = None, reset: bool = False) -> DemoResult:
+def seed_demo_activity(
+    *, seed: int = DEFAULT_SEED, as_of: dt.date | None = None, reset: bool = False, country: str | None = "JP"
+) -> DemoResult:
     """Generate the demo history for agreements without real activity; once (or again with `reset`).
+
+    Only agreements with a side in `country` (the home country the audits look at; None for all).
 
     Deterministic: the same seed, date and agreements give the same rows. About 60% of the
     eligible agreements get activities in recent years (at least one in the last two), about 25%
@@ -146,8 +150,11 @@ def seed_demo_activity(*, seed: int = DEFAULT_SEED, as_of: dt.date | None = None
             return result
 
     real_activity = ActivityLog.objects.filter(agreement=OuterRef("pk"), is_demo=False)
+    agreements = TwinningAgreement.objects.all()
+    if country:
+        agreements = agreements.filter(Q(municipality_a__country=country) | Q(municipality_b__country=country))
     eligible = (
-        TwinningAgreement.objects.exclude(Exists(real_activity))
+        agreements.exclude(Exists(real_activity))
         .order_by("pk")
         .values_list("pk", "signed_on", "status", "status_changed_on")
     )

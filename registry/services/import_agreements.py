@@ -36,6 +36,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from registry.models import (
@@ -316,6 +317,16 @@ class _Places:
         self.home = {
             m.lg_code: m for m in Municipality.objects.filter(country="JP", lg_code__in={row.lg_code for row in rows})
         }
+        # The agreements these authorities already have, by unordered pair (one query, not one a row).
+        home_ids = [m.pk for m in self.home.values()]
+        self.agreements = {
+            frozenset((agreement.municipality_a_id, agreement.municipality_b_id)): agreement
+            for agreement in TwinningAgreement.objects.filter(
+                Q(municipality_a_id__in=home_ids) | Q(municipality_b_id__in=home_ids)
+            ).order_by()
+        }
+        #: Partners that existed before this run (a partner created now has no agreement yet).
+        self.known: set[int] = set()
         self.foreign: dict[str, list[Municipality]] = {}
         names = {row.partner_name.lower() for row in rows} | {row.partner_region.lower() for row in rows}
         countries = {row.partner_country for row in rows}
@@ -324,6 +335,7 @@ class _Places:
         ).select_related("parent")
         # Case-insensitive match in Python: the candidate set is one country's foreign places.
         for place in candidates:
+            self.known.add(place.pk)
             for name in {place.name.lower(), place.name_en.lower()} - {""}:
                 if name in names:
                     self.foreign.setdefault(self._key(place.country, place.tier, name), []).append(place)
@@ -334,11 +346,13 @@ class _Places:
 
     def _create(self, *, name: str, country: str, tier: str, parent: Municipality | None) -> Municipality:
         place = Municipality(name=name, name_en=name, country=country, tier=tier, parent=parent)
-        place.full_clean()
+        # The country and tier are checked above; the database's own constraints still guard the
+        # row (validating them in Python costs several queries per partner).
+        place.full_clean(validate_constraints=False)
         place.save()
         record_change(target=place, action=ChangeAction.IMPORT, by=self.by, note=_("created by import_agreements"))
         self.foreign.setdefault(self._key(country, tier, name), []).append(place)
-        self.summary.count(f"{tier}s created")
+        self.summary.count("partners created" if tier == Tier.LOCALITY else "regions created")
         return place
 
     def region(self, row: ParsedRow) -> Municipality | None:
@@ -380,8 +394,15 @@ class _Places:
         return self._create(name=row.partner_name, country=row.partner_country, tier=Tier.LOCALITY, parent=region)
 
 
-def _apply(row: ParsedRow, home: Municipality, partner: Municipality, *, by: User, summary: ImportSummary) -> None:
-    existing = TwinningAgreement.objects.between(home, partner).first()
+def _apply(
+    row: ParsedRow,
+    home: Municipality,
+    partner: Municipality,
+    *,
+    existing: TwinningAgreement | None,
+    by: User,
+    summary: ImportSummary,
+) -> None:
     if existing is None:
         sign_agreement(
             a=home,
@@ -473,7 +494,8 @@ def import_agreements(
                             )
                             continue
                         seen[pair] = row.line
-                        _apply(row, home, partner, by=by, summary=summary)
+                        existing = places.agreements.get(frozenset(pair)) if partner.pk in places.known else None
+                        _apply(row, home, partner, existing=existing, by=by, summary=summary)
                 except ValidationError as error:
                     if hasattr(error, "error_dict"):
                         problems += [

@@ -140,3 +140,15 @@ def test_seed_demo_activity_refreshes_last_activity_in_one_statement(agreements,
     assert updated == 40
     assert "MAX" in captured.captured_queries[0]["sql"].upper()
     assert TwinningAgreement.objects.exclude(last_activity_on=None).exists()
+
+
+def test_seed_demo_activity_only_touches_agreements_of_the_home_country(agreements):
+    paris = ForeignCityFactory(country="FR")
+    foreign_only = [AgreementFactory(municipality_a=paris, municipality_b=ForeignCityFactory()) for _ in range(10)]
+
+    seed()
+
+    assert ActivityLog.objects.filter(agreement__municipality_a__country="JP").exists()
+    assert not ActivityLog.objects.filter(agreement__in=foreign_only).exists()
+    seed("--reset", "--country", "all")
+    assert ActivityLog.objects.filter(agreement__in=foreign_only).exists()
