@@ -115,7 +115,23 @@ class PrefectureFilter(filters.CharFilter):
     field_class = PrefectureField
 
 
-class MunicipalityFilter(filters.FilterSet):
+class RegistryFilterSet(filters.FilterSet):
+    """A FilterSet whose form class is built once per class, not once per request.
+
+    django-filter builds a new form class (and every form field, labels included) for each request;
+    the fields depend only on the declared filters, so the first one built is reused.
+    """
+
+    _form_classes: dict[type, type] = {}
+
+    def get_form_class(self) -> type:
+        form_class = RegistryFilterSet._form_classes.get(type(self))
+        if form_class is None:
+            form_class = RegistryFilterSet._form_classes[type(self)] = super().get_form_class()
+        return form_class
+
+
+class MunicipalityFilter(RegistryFilterSet):
     country = CountryFilter(help_text="ISO 3166-1 alpha-2 country code, e.g. JP.")
     tier = filters.MultipleChoiceFilter(choices=Tier.choices, help_text="Tier; repeat for several.")
     prefecture = PrefectureFilter(
@@ -158,7 +174,7 @@ class MunicipalityFilter(filters.FilterSet):
         return queryset.search(value)
 
 
-class AgreementFilter(filters.FilterSet):
+class AgreementFilter(RegistryFilterSet):
     municipality = IdFilter(method="filter_municipality", help_text="Id of either side.")
     country = CountryFilter(method="filter_country", help_text="Agreements with a side in this country (e.g. JP).")
     partner_country = CountryFilter(
@@ -233,7 +249,7 @@ class AgreementFilter(filters.FilterSet):
         return queryset.filter(Q(municipality_a__in=matches) | Q(municipality_b__in=matches))
 
 
-class ActivityFilter(filters.FilterSet):
+class ActivityFilter(RegistryFilterSet):
     agreement = IdFilter(field_name="agreement_id", help_text="Id of the agreement.")
     municipality = IdFilter(method="filter_municipality", help_text="Id of either side of the agreement.")
     category = filters.MultipleChoiceFilter(choices=ExchangeCategory.choices, help_text="Category; repeat for several.")
@@ -255,7 +271,7 @@ class ActivityFilter(filters.FilterSet):
         return queryset.filter(Q(agreement__municipality_a_id=pk) | Q(agreement__municipality_b_id=pk))
 
 
-class NetworkFilter(filters.FilterSet):
+class NetworkFilter(RegistryFilterSet):
     scale = filters.ChoiceFilter(choices=NetworkScale.choices)
     search = filters.CharFilter(method="filter_search", help_text="Free text over the name and the Japanese name.")
     ordering = filters.OrderingFilter(fields=(("name", "name"), ("founded_year", "founded_year"), ("id", "id")))
@@ -268,7 +284,7 @@ class NetworkFilter(filters.FilterSet):
         return queryset.filter(Q(name__icontains=value) | Q(name_ja__icontains=value))
 
 
-class MembershipFilter(filters.FilterSet):
+class MembershipFilter(RegistryFilterSet):
     network = IdFilter(field_name="network_id", help_text="Id of the network.")
     municipality = IdFilter(field_name="municipality_id", help_text="Id of the municipality.")
     country = CountryFilter(field_name="municipality__country")
@@ -291,7 +307,7 @@ HISTORY_MODELS = {
 }
 
 
-class ChangeRecordFilter(filters.FilterSet):
+class ChangeRecordFilter(RegistryFilterSet):
     model = filters.ChoiceFilter(
         choices=[(key, key) for key in HISTORY_MODELS], method="filter_model", help_text="What kind of record."
     )

@@ -387,3 +387,133 @@ class TokenRequestSerializer(serializers.Serializer):
 
 class TokenResponseSerializer(serializers.Serializer):
     token = serializers.CharField()
+
+
+# --- Lean list rows ------------------------------------------------------------------------------
+# The two biggest lists (agreements, municipalities) read `.values()` rows and shape them here in
+# plain Python: building model instances and walking DRF fields cost ~10× the SQL on a 50-row page
+# (see `manage.py bench_api`). The shapes are exactly those of AgreementSerializer and
+# MunicipalitySerializer (which the schema and the detail views use); tests/api/test_lean_rows.py
+# pins the equality, so the two cannot drift apart.
+
+_SIDE_FIELDS = ("id", "name", "name_en", "country", "tier", "lg_code")
+
+AGREEMENT_ROW_VALUES: tuple[str, ...] = (
+    "id",
+    *(f"municipality_a__{name}" for name in _SIDE_FIELDS),
+    *(f"municipality_b__{name}" for name in _SIDE_FIELDS),
+    "kind",
+    "signed_on",
+    "signed_on_precision",
+    "expires_on",
+    "status",
+    "status_changed_on",
+    "status_reason",
+    "heads_signed",
+    "fields_unrestricted",
+    "assembly_approved",
+    "clair_countable",
+    "exchange_fields",
+    "public_notes",
+    "source_url",
+    "source",
+    "last_activity_on",
+    "vitality",
+    "in_name_only",
+    "version",
+    *AGREEMENT_INTERNAL_FIELDS,
+)
+
+
+def _iso(value: Any) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _partial_date(value: Any, precision: str) -> str | None:
+    if value is None:
+        return None
+    if precision == DatePrecision.YEAR:
+        return f"{value:%Y}"
+    if precision == DatePrecision.MONTH:
+        return f"{value:%Y-%m}"
+    return value.isoformat()
+
+
+def agreement_rows(rows: list[dict[str, Any]], context: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """`.values(*AGREEMENT_ROW_VALUES)` rows (with_vitality annotated) shaped as AgreementSerializer."""
+    allowed = context.get("internal_ids", frozenset())
+    shaped = []
+    for row in rows:
+        side_a, side_b = row["municipality_a__id"], row["municipality_b__id"]
+        data = {
+            "id": row["id"],
+            "municipality_a": {name: row[f"municipality_a__{name}"] for name in _SIDE_FIELDS},
+            "municipality_b": {name: row[f"municipality_b__{name}"] for name in _SIDE_FIELDS},
+            "kind": row["kind"],
+            "signed_on": _partial_date(row["signed_on"], row["signed_on_precision"]),
+            "signed_on_precision": row["signed_on_precision"],
+            "expires_on": _iso(row["expires_on"]),
+            "status": row["status"],
+            "status_changed_on": _iso(row["status_changed_on"]),
+            "status_reason": row["status_reason"],
+            "heads_signed": row["heads_signed"],
+            "fields_unrestricted": row["fields_unrestricted"],
+            "assembly_approved": row["assembly_approved"],
+            "clair_countable": row["clair_countable"],
+            "exchange_fields": row["exchange_fields"],
+            "public_notes": row["public_notes"],
+            "source_url": row["source_url"],
+            "source": row["source"],
+            "last_activity_on": _iso(row["last_activity_on"]),
+            "vitality": row["vitality"],
+            "in_name_only": row["in_name_only"],
+            "version": row["version"],
+        }
+        if allowed == ALL or side_a in allowed or side_b in allowed:
+            for name in AGREEMENT_INTERNAL_FIELDS:
+                data[name] = row[name]
+        shaped.append(data)
+    return shaped
+
+
+MUNICIPALITY_ROW_VALUES: tuple[str, ...] = (
+    "id",
+    "name",
+    "name_en",
+    "name_kana",
+    "country",
+    "tier",
+    *(f"parent__{name}" for name in _SIDE_FIELDS),
+    "lg_code",
+    "population",
+    "latitude",
+    "longitude",
+    "successor",
+    "abolished_on",
+    "agreement_count",
+)
+
+
+def municipality_rows(rows: list[dict[str, Any]], context: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """`.values(*MUNICIPALITY_ROW_VALUES)` rows (with_agreement_counts annotated) shaped as MunicipalitySerializer."""
+    return [
+        {
+            "id": row["id"],
+            "name": row["name"],
+            "name_en": row["name_en"],
+            "name_kana": row["name_kana"],
+            "country": row["country"],
+            "tier": row["tier"],
+            "parent": (
+                {name: row[f"parent__{name}"] for name in _SIDE_FIELDS} if row["parent__id"] is not None else None
+            ),
+            "lg_code": row["lg_code"],
+            "population": row["population"],
+            "latitude": row["latitude"],
+            "longitude": row["longitude"],
+            "successor": row["successor"],
+            "abolished_on": _iso(row["abolished_on"]),
+            "agreement_count": row["agreement_count"],
+        }
+        for row in rows
+    ]
