@@ -105,11 +105,13 @@ class TwinningAgreementQuerySet(models.QuerySet["TwinningAgreement"]):
     def involving_country(self, country: str) -> TwinningAgreementQuerySet:
         """Agreements with at least one side in `country` (ISO alpha-2).
 
-        Written as `side IN (ids of the country)` rather than a join on both sides: PostgreSQL
-        hashes the country's ids once, which is about twice as fast over 200,000 agreements.
+        Starts from the country's authorities: on PostgreSQL each side is `= ANY(ARRAY(ids))`, which
+        the side indexes (agreement_a_status, agreement_b_status) answer as a BitmapOr, so only the
+        country's agreements are read (a quarter of them at the benchmark's size) instead of a
+        sequential scan of every agreement probing two hashed id lists.
         """
         home = _ids_of_country(country)
-        return self.filter(Q(municipality_a__in=home) | Q(municipality_b__in=home))
+        return self.filter(Q(SideIn("municipality_a_id", home)) | Q(SideIn("municipality_b_id", home)))
 
     def foreign_to(self, country: str) -> TwinningAgreementQuerySet:
         """Not a domestic pair of `country`: with involving_country, the pairs with a foreign partner."""
@@ -192,11 +194,13 @@ class TwinningAgreementQuerySet(models.QuerySet["TwinningAgreement"]):
         """Active on `as_of` with vitality `dormant` or `never` (see with_vitality); annotated likewise.
 
         Suspended and terminated agreements are never in name only: they do not claim to be alive.
+        Filtered by plain date ranges over `last_activity_on` and `signed_on` (see
+        silent_on_q), not by the `vitality` annotation, so the filter needs no per-row CASE.
         """
         return (
             self.active_on(as_of)
+            .filter(silent_on_q(as_of=as_of, years=years, grace_years=grace_years))
             .with_vitality(as_of=as_of, years=years, grace_years=grace_years)
-            .filter(vitality__in=IN_NAME_ONLY_VITALITIES)
         )
 
     def counted(
@@ -213,6 +217,85 @@ class TwinningAgreementQuerySet(models.QuerySet["TwinningAgreement"]):
 
 def _ids_of_country(country: str) -> models.QuerySet:
     return Municipality.objects.filter(country=country.upper()).order_by().values("pk")
+
+
+class SideIn(models.Func):
+    """`column IN (ids)` as a filter that an index on `column` can drive.
+
+    PostgreSQL: `column = ANY(ARRAY(ids))`: the ids are read once (an InitPlan) and the array is
+    an index condition, so `SideIn(a) OR SideIn(b)` is a BitmapOr over the two side indexes.
+    (A plain `IN (subquery)` under an OR can only be a filter over a sequential scan.) Use it only
+    where an index on `column` exists: as a mere filter the array is searched linearly per row.
+    Elsewhere (SQLite): `column IN (ids)`.
+    """
+
+    arity = 2
+    arg_joiner = " IN "
+    template = "%(expressions)s"
+    output_field = models.BooleanField()
+
+    def __init__(self, column: str, ids: models.QuerySet) -> None:
+        super().__init__(F(column), Subquery(ids))
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return self.as_sql(
+            compiler, connection, arg_joiner=" = ANY(ARRAY", template="%(expressions)s)", **extra_context
+        )
+
+
+def _vitality_dates(as_of: dt.date, years: int, grace_years: int) -> tuple[dt.date, dt.date]:
+    """The first day of the activity window and the grace date (see with_vitality)."""
+    return _years_before(as_of, years), _years_before(as_of, grace_years)
+
+
+def _activities_between(start: dt.date | None, end: dt.date) -> models.Exists:
+    from .activity import ActivityLog  # activity.py imports this module
+
+    activities = ActivityLog.objects.filter(agreement=OuterRef("pk"), occurred_on__lte=end)
+    if start is not None:
+        activities = activities.filter(occurred_on__gte=start)
+    return models.Exists(activities.order_by())
+
+
+def live_on_q(*, as_of: dt.date, years: int = 3, grace_years: int = 1) -> Q:
+    """Vitality `active` or `new` on `as_of` (see with_vitality), as plain date ranges.
+
+    Fast path (`last_activity_on` on or before `as_of` — always so for today — or none): the
+    row's own `last_activity_on` and `signed_on` decide. Only an agreement with activity after
+    `as_of` reads the activity log (activity_agreement_date serves it): active when it has one in
+    the window, new when it has none on or before `as_of` and was signed after the grace date.
+    """
+    window_start, grace_start = _vitality_dates(as_of, years, grace_years)
+    new = Q(signed_on__isnull=False, signed_on__gt=grace_start)
+    return (
+        Q(last_activity_on__gte=window_start, last_activity_on__lte=as_of)
+        | Q(new, last_activity_on__isnull=True)
+        | Q(
+            Q(last_activity_on__gt=as_of),
+            Q(_activities_between(window_start, as_of)) | Q(new, ~_activities_between(None, as_of)),
+        )
+    )
+
+
+def silent_on_q(*, as_of: dt.date, years: int = 3, grace_years: int = 1) -> Q:
+    """Vitality `dormant` or `never` on `as_of` (see with_vitality), as plain date ranges.
+
+    The complement of live_on_q, written so that the fast path is `last_activity_on < window
+    start` or `last_activity_on IS NULL` (the index agreement_status_last_activity serves both
+    for active agreements); only an agreement with activity after `as_of` reads the log: silent
+    when none is in the window and either an older one exists or it was signed by the grace date.
+    """
+    window_start, grace_start = _vitality_dates(as_of, years, grace_years)
+    old = Q(signed_on__isnull=True) | Q(signed_on__lte=grace_start)
+    return (
+        Q(last_activity_on__lt=window_start)
+        | Q(old, last_activity_on__isnull=True)
+        | Q(
+            Q(last_activity_on__gt=as_of),
+            ~_activities_between(window_start, as_of),
+            Q(_activities_between(None, window_start - dt.timedelta(days=1))) | old,
+        )
+    )
 
 
 def status_on_expression(as_of: dt.date) -> Case:

@@ -58,35 +58,72 @@ class MunicipalityQuerySet(models.QuerySet["Municipality"]):
         unless `include_domestic`. `live_agreement_count`: of those, the ones not in name only
         (vitality `active` or `new` with `years` / `grace_years`; see
         TwinningAgreementQuerySet.with_vitality). An authority with none has 0, never None.
+
+        Counted side by side (the authority as A, then as B), each an index scan of
+        agreement_a_status / agreement_b_status, rather than one `A = pk OR B = pk` scan joined
+        to both sides.
         """
-        counted = self._counted_agreements(as_of=as_of, basis=basis, include_domestic=include_domestic)
-        live = counted.with_vitality(as_of=as_of, years=years, grace_years=grace_years).filter(in_name_only=False)
-        return self.annotate(agreement_count=_count_of(counted), live_agreement_count=_count_of(live))
+        from .agreements import live_on_q  # agreements.py imports this module
+
+        sides = _counted_sides(as_of=as_of, basis=basis, include_domestic=include_domestic)
+        live = live_on_q(as_of=as_of, years=years, grace_years=grace_years)
+        return self.annotate(
+            agreement_count=_sum_over_sides(sides, None),
+            live_agreement_count=_sum_over_sides(sides, live),
+        )
+
+    def with_coverage_counts(
+        self,
+        *,
+        country: str,
+        as_of,
+        basis: str = "all",
+        include_domestic: bool = False,
+        years: int = 3,
+        grace_years: int = 1,
+    ) -> MunicipalityQuerySet:
+        """For authorities of `country` only: annotate `agreement_count` (as with_agreement_counts)
+        and `has_live` (at least one counted relationship not in name only) — the coverage audit.
+
+        Knowing the country, "a partner in another country" is `partner NOT IN (the country's
+        ids)`, one hashed list, instead of a join to the partner per agreement; and `has_live` is
+        an EXISTS, which stops at the first live relationship instead of counting them all.
+        """
+        from .agreements import live_on_q  # agreements.py imports this module
+
+        sides = _counted_sides(
+            as_of=as_of, basis=basis, include_domestic=include_domestic, home_country=country.upper()
+        )
+        live = live_on_q(as_of=as_of, years=years, grace_years=grace_years)
+        return self.annotate(
+            agreement_count=_sum_over_sides(sides, None),
+            has_live=models.ExpressionWrapper(
+                Q(models.Exists(sides[0].filter(live))) | Q(models.Exists(sides[1].filter(live))),
+                output_field=models.BooleanField(),
+            ),
+        )
 
     def without_relationship(
         self, *, as_of, basis: str = "all", include_domestic: bool = False
     ) -> MunicipalityQuerySet:
         """Authorities holding no relationship counted on `as_of` (agreement_count 0 in with_agreement_counts)."""
-        counted = self._counted_agreements(as_of=as_of, basis=basis, include_domestic=include_domestic)
-        return self.filter(~models.Exists(counted.filter(municipality_a=models.OuterRef("pk")))).filter(
-            ~models.Exists(counted.filter(municipality_b=models.OuterRef("pk")))
-        )
+        as_a, as_b = _counted_sides(as_of=as_of, basis=basis, include_domestic=include_domestic)
+        return self.filter(~models.Exists(as_a), ~models.Exists(as_b))
 
     def without_partner_in(self, country: str, *, as_of, basis: str = "all") -> MunicipalityQuerySet:
-        """Authorities with no relationship active on `as_of` with any authority of `country`."""
-        from .agreements import TwinningAgreement  # agreements.py imports this module
+        """Authorities with no relationship active on `as_of` with any authority of `country`.
 
-        country = country.upper()
+        Written as `pk NOT IN (partners of the country's authorities as A)` and likewise as B: two
+        hashed lists built once from the country's agreements (read through the side indexes), so
+        a count over every foreign authority is one pass, not two index probes per authority.
+        """
+        from .agreements import SideIn, TwinningAgreement  # agreements.py imports this module
+
+        home = self.model.objects.filter(country=country.upper()).order_by().values("pk")
         active = TwinningAgreement.objects.active_on(as_of).on_basis(basis).order_by()
-        return self.filter(
-            ~models.Exists(active.filter(municipality_a=models.OuterRef("pk"), municipality_b__country=country))
-        ).filter(~models.Exists(active.filter(municipality_b=models.OuterRef("pk"), municipality_a__country=country)))
-
-    @staticmethod
-    def _counted_agreements(*, as_of, basis: str, include_domestic: bool):
-        from .agreements import TwinningAgreement  # agreements.py imports this module
-
-        return TwinningAgreement.objects.counted(as_of=as_of, basis=basis, include_domestic=include_domestic).order_by()
+        partners_of_a = active.filter(SideIn("municipality_a_id", home)).values("municipality_b_id")
+        partners_of_b = active.filter(SideIn("municipality_b_id", home)).values("municipality_a_id")
+        return self.exclude(pk__in=partners_of_a).exclude(pk__in=partners_of_b)
 
     def search(self, text: str) -> MunicipalityQuerySet:
         """Free-text match over the official name, English name, reading and code."""
@@ -101,14 +138,44 @@ class MunicipalityQuerySet(models.QuerySet["Municipality"]):
         )
 
 
-def _count_of(agreements: models.QuerySet) -> models.Subquery:
-    """COUNT of `agreements` in which the outer authority is either side, as a scalar subquery."""
-    return models.Subquery(
-        agreements.filter(Q(municipality_a=models.OuterRef("pk")) | Q(municipality_b=models.OuterRef("pk")))
-        .annotate(n=models.Func(models.F("pk"), function="COUNT"))
-        .values("n"),
-        output_field=models.IntegerField(),
+def _counted_sides(
+    *, as_of, basis: str, include_domestic: bool, home_country: str | None = None
+) -> tuple[models.QuerySet, models.QuerySet]:
+    """The relationships the coverage audit counts (TwinningAgreementQuerySet.counted) held by the
+    outer authority as side A, and as side B: correlated querysets for Exists / Subquery.
+
+    Foreign pairs only unless `include_domestic`: the partner's country differs from the outer
+    authority's, or, when all outer authorities are of `home_country`, the partner is not one of
+    that country's authorities.
+    """
+    from .agreements import TwinningAgreement  # agreements.py imports this module
+
+    active = TwinningAgreement.objects.active_on(as_of).on_basis(basis).order_by()
+    as_a = active.filter(municipality_a=models.OuterRef("pk"))
+    as_b = active.filter(municipality_b=models.OuterRef("pk"))
+    if include_domestic:
+        return as_a, as_b
+    if home_country is not None:
+        home = Municipality.objects.filter(country=home_country).order_by().values("pk")
+        return as_a.exclude(municipality_b__in=home), as_b.exclude(municipality_a__in=home)
+    return (
+        as_a.exclude(municipality_b__country=models.OuterRef("country")),
+        as_b.exclude(municipality_a__country=models.OuterRef("country")),
     )
+
+
+def _sum_over_sides(sides: tuple[models.QuerySet, models.QuerySet], condition: Q | None) -> models.Expression:
+    """COUNT of the side querysets' rows (meeting `condition`), A side plus B side, 0 when none."""
+
+    def count(agreements: models.QuerySet) -> models.Subquery:
+        if condition is not None:
+            agreements = agreements.filter(condition)
+        return models.Subquery(
+            agreements.annotate(n=models.Func(models.F("pk"), function="COUNT")).values("n"),
+            output_field=models.IntegerField(),
+        )
+
+    return models.ExpressionWrapper(count(sides[0]) + count(sides[1]), output_field=models.IntegerField())
 
 
 class Municipality(models.Model):
