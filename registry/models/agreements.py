@@ -150,7 +150,13 @@ class TwinningAgreementQuerySet(models.QuerySet["TwinningAgreement"]):
         current_applies = Q(status_changed_on__isnull=True) | Q(status_changed_on__lte=as_of)
         return self.signed_by(as_of).filter(
             Q(current_applies, status=AgreementStatus.ACTIVE)
-            | Q(Q(status_changed_on__gt=as_of), Exact(_status_from_history(as_of), AgreementStatus.ACTIVE))
+            # IS NOT NULL first: `NULL > as_of` is NULL, which does not stop the AND, so the
+            # history would be read for every undated row.
+            | Q(
+                Q(status_changed_on__isnull=False),
+                Q(status_changed_on__gt=as_of),
+                Exact(_status_from_history(as_of), AgreementStatus.ACTIVE),
+            )
         )
 
     def with_status_on(self, as_of: dt.date) -> TwinningAgreementQuerySet:
@@ -271,6 +277,8 @@ def live_on_q(*, as_of: dt.date, years: int = 3, grace_years: int = 1) -> Q:
         Q(last_activity_on__gte=window_start, last_activity_on__lte=as_of)
         | Q(new, last_activity_on__isnull=True)
         | Q(
+            # IS NOT NULL first: `NULL > as_of` is NULL, which would not stop the AND.
+            Q(last_activity_on__isnull=False),
             Q(last_activity_on__gt=as_of),
             Q(_activities_between(window_start, as_of)) | Q(new, ~_activities_between(None, as_of)),
         )
@@ -291,6 +299,7 @@ def silent_on_q(*, as_of: dt.date, years: int = 3, grace_years: int = 1) -> Q:
         Q(last_activity_on__lt=window_start)
         | Q(old, last_activity_on__isnull=True)
         | Q(
+            Q(last_activity_on__isnull=False),  # first: see live_on_q
             Q(last_activity_on__gt=as_of),
             ~_activities_between(window_start, as_of),
             Q(_activities_between(None, window_start - dt.timedelta(days=1))) | old,

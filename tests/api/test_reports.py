@@ -198,3 +198,15 @@ def test_growth(world, anonymous, django_assert_num_queries):
     assert body["rows"][10] == {"year": 2000, "signed": 8, "cumulative": 9, "change": 8}
     rows = csv_rows(anonymous.get("/api/reports/growth/", {"as_of": AS_OF, "format": "csv"}))
     assert rows[10] == {"year": "2000", "signed": "8", "cumulative": "9", "change": "8"}
+
+
+def test_in_name_only_later_pages_keep_the_order(world, anonymous, django_assert_num_queries):
+    # The report's paginator picks the page's keys first (in the report's order), then the rows.
+    with django_assert_num_queries(2):
+        second = anonymous.get("/api/reports/in-name-only/", {"as_of": AS_OF, "page_size": 3, "page": 2}).json()
+    last = anonymous.get("/api/reports/in-name-only/", {"as_of": AS_OF, "page_size": 3, "page": 3}).json()
+
+    assert second["count"] == 8
+    assert [row["id"] for row in second["results"]] == [world.c1_f4.pk, world.c4_f14.pk, world.t3_f13.pk]
+    assert [row["id"] for row in last["results"]] == [world.v2_f11.pk, world.c7_f7.pk]
+    assert [row["vitality"] for row in last["results"]] == ["dormant", "dormant"]
