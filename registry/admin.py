@@ -25,12 +25,22 @@ from django.contrib.admin.widgets import AdminDateWidget, AutocompleteSelect
 from django.contrib.contenttypes.admin import GenericTabularInline
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
+from registry.admin_audits import (
+    AgreementCountListFilter,
+    InNameOnlyListFilter,
+    VitalityListFilter,
+    agreement_count_column,
+    in_name_only_column,
+    live_agreement_count_column,
+    vitality_column,
+    with_agreement_counts_today,
+    with_vitality_today,
+)
 from registry.models import (
     ActivityLog,
     AgreementStatus,
@@ -58,21 +68,10 @@ from registry.services.memberships import delete_membership, join_network, updat
 from registry.services.municipalities import merge_municipality
 
 # --- Audit pieces (registry/admin_audits.py, owned by the audits work) ----------------------------
-# WIRE HERE. registry/admin_audits.py provides VitalityListFilter and InNameOnlyListFilter for the
-# agreement list (and columns), AgreementCountListFilter for municipalities, and the coverage page
-# (install_audit_pages(site) / AuditAdminSiteMixin). To wire them:
-#   from registry.admin_audits import InNameOnlyListFilter, VitalityListFilter, install_audit_pages
-#   AGREEMENT_AUDIT_FILTERS = (InNameOnlyListFilter, VitalityListFilter)
-#   install_audit_pages(admin.site)        # at the end of this module
-# (or return the coverage URL patterns from `audit_urls()` below, mounted under
-# /admin/registry/municipality/). Then update the pinned query list of the agreement changelist in
-# tests/test_admin.py (test_admin_agreement_changelist_queries); the 2-vs-20 rows test must stay green.
-AGREEMENT_AUDIT_FILTERS: tuple[type[admin.ListFilter], ...] = ()
-
-
-def audit_urls(model_admin: admin.ModelAdmin) -> list:
-    """URL patterns of the audit pages (coverage); empty until the audits module is wired."""
-    return []
+# The audits (registry/admin_audits.py): vitality and in-name-only filters and columns for agreements,
+# agreement counts for municipalities, all computed by the same QuerySet methods as the REST reports.
+# The coverage page is mounted by the site (registry/admin_site.py).
+AGREEMENT_AUDIT_FILTERS: tuple[type[admin.ListFilter], ...] = (InNameOnlyListFilter, VitalityListFilter)
 
 
 # --- Permissions -------------------------------------------------------------------------------------
@@ -510,10 +509,17 @@ class MunicipalityAdmin(ReferenceDataAdmin):
         "tier",
         "parent",
         "population",
-        "agreement_count",
+        agreement_count_column,
+        live_agreement_count_column,
         "abolished_on",
     )
-    list_filter = ("country", "tier", PrefectureListFilter, ("abolished_on", admin.EmptyFieldListFilter))
+    list_filter = (
+        "country",
+        "tier",
+        PrefectureListFilter,
+        AgreementCountListFilter,
+        ("abolished_on", admin.EmptyFieldListFilter),
+    )
     list_select_related = ("parent",)
     # The search itself is Municipality.objects.search (name, English name, reading, code prefix);
     # search_fields is what turns the search box and the autocompletes on.
@@ -525,29 +531,11 @@ class MunicipalityAdmin(ReferenceDataAdmin):
     list_per_page = 100
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Municipality]:
-        def count(side: str) -> Coalesce:
-            return Coalesce(
-                Subquery(
-                    TwinningAgreement.objects.filter(**{side: OuterRef("pk")})
-                    .order_by()
-                    .values(side)
-                    .annotate(n=Count("pk"))
-                    .values("n")
-                ),
-                0,
-            )
-
-        return super().get_queryset(request).annotate(agreement_count=count("municipality_a") + count("municipality_b"))
-
-    @admin.display(description=_("agreements"), ordering="agreement_count")
-    def agreement_count(self, obj: Municipality) -> int:
-        return obj.agreement_count
+        # Active relationships with foreign partners today: coverage's rule, the API's numbers.
+        return with_agreement_counts_today(super().get_queryset(request))
 
     def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):
         return queryset.search(search_term), False
-
-    def get_urls(self):
-        return [*audit_urls(self), *super().get_urls()]
 
     @admin.action(description=_("Merge into a successor…"))
     def merge_into_successor(self, request: HttpRequest, queryset: QuerySet[Municipality]) -> HttpResponse | None:
@@ -672,6 +660,8 @@ class TwinningAgreementAdmin(CoordinatorPermissions, ServiceErrorsMixin, admin.M
         "status",
         "clair_countable",
         "last_activity_on",
+        vitality_column,
+        in_name_only_column,
         "source",
         "needs_review",
     )
@@ -698,6 +688,11 @@ class TwinningAgreementAdmin(CoordinatorPermissions, ServiceErrorsMixin, admin.M
         "municipality_b__lg_code",
     )
     autocomplete_fields = ("municipality_a", "municipality_b")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[TwinningAgreement]:
+        # Vitality and in name only today, by the same QuerySet method as the API and the reports.
+        return with_vitality_today(super().get_queryset(request))
+
     inlines = (ActivityInline, StatusHistoryInline, ChangeRecordInline)
     actions = ("change_status_action",)
     fieldsets = (

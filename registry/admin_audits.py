@@ -12,7 +12,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.contrib.admin import AdminSite
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from registry.models import Municipality, TwinningAgreement, tiers_of
 from registry.models.agreements import CountingBasis, Vitality
-from registry.services import audits
+from registry.services import access, audits
 from registry.services.dates import today
 
 # --- agreements: vitality and in name only ------------------------------------------------------
@@ -194,8 +194,19 @@ def coverage_gaps_view(request: HttpRequest, tier: str, *, admin_site: AdminSite
     return TemplateResponse(request, "admin/registry/coverage_gaps.html", context)
 
 
+def coordinators_only(view: Any) -> Any:
+    """Audit pages are for coordinators (access.is_coordinator), like the registry's admin pages."""
+
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not access.is_coordinator(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
 def get_audit_urls(admin_site: AdminSite) -> list[URLPattern]:
-    """The coverage page and its drill-down, behind admin_site's login (staff only).
+    """The coverage page and its drill-down, behind admin_site's login, for coordinators only.
 
     Put them before the site's own URLs (its catch-all comes last): `audits/coverage/` (name
     `registry_coverage`) and `audits/coverage/<tier>/` (name `registry_coverage_gaps`).
@@ -203,12 +214,12 @@ def get_audit_urls(admin_site: AdminSite) -> list[URLPattern]:
     return [
         path(
             "audits/coverage/",
-            admin_site.admin_view(partial(coverage_view, admin_site=admin_site)),
+            admin_site.admin_view(coordinators_only(partial(coverage_view, admin_site=admin_site))),
             name="registry_coverage",
         ),
         path(
             "audits/coverage/<str:tier>/",
-            admin_site.admin_view(partial(coverage_gaps_view, admin_site=admin_site)),
+            admin_site.admin_view(coordinators_only(partial(coverage_gaps_view, admin_site=admin_site))),
             name="registry_coverage_gaps",
         ),
     ]
@@ -239,23 +250,3 @@ class AuditAdminSiteMixin:
 
     def get_app_list(self, request: HttpRequest, app_label: str | None = None) -> list[dict[str, Any]]:
         return add_coverage_entry(self, super().get_app_list(request, app_label))  # type: ignore[misc, arg-type]
-
-
-def install_audit_pages(site: AdminSite) -> None:
-    """Give an existing site instance (e.g. `admin.site`) the audit URLs and the index entry.
-
-    The alternative to an AdminSite subclass: call it once, at the end of registry/admin.py.
-    """
-    if getattr(site, "_audit_pages_installed", False):
-        return
-    site_get_urls, site_get_app_list = site.get_urls, site.get_app_list
-
-    def get_urls() -> list[Any]:
-        return get_audit_urls(site) + site_get_urls()
-
-    def get_app_list(request: HttpRequest, app_label: str | None = None) -> list[dict[str, Any]]:
-        return add_coverage_entry(site, site_get_app_list(request, app_label))
-
-    site.get_urls = get_urls  # type: ignore[method-assign]
-    site.get_app_list = get_app_list  # type: ignore[method-assign]
-    site._audit_pages_installed = True  # type: ignore[attr-defined]

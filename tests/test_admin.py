@@ -119,7 +119,11 @@ def test_admin_lets_coordinator_see_every_registry_model(coordinator_client):
     index = coordinator_client.get(reverse("admin:index"))
 
     registry = next(app for app in index.context["app_list"] if app["app_label"] == "registry")
-    assert sorted(model["object_name"].lower() for model in registry["models"]) == sorted(REGISTRY_MODELS)
+    # Every model, plus the coverage audit page the site adds to the registry's entries.
+    assert sorted(model["object_name"].lower() for model in registry["models"]) == sorted(
+        [*REGISTRY_MODELS, "coverage"]
+    )
+    assert coordinator_client.get(reverse("admin:registry_coverage")).status_code == HTTPStatus.OK
     for model in REGISTRY_MODELS:
         assert coordinator_client.get(reverse(f"admin:registry_{model}_changelist")).status_code == HTTPStatus.OK
 
@@ -174,8 +178,8 @@ def test_admin_agreement_changelist_queries(coordinator_client, django_assert_nu
     # 1 session, 2 user, 3 coordinators group (cached on the user for the rest of the request),
     # 4 partner-country filter choices, 5 prefecture filter choices, 6-7 counts (filtered, total),
     # 8-9 the user's and the groups' Django permissions (the sidebar asks for the auth app),
-    # 10 the page of agreements with both sides joined, 11 clair_countable filter choices.
-    # Audit filters wired later (AGREEMENT_AUDIT_FILTERS) add theirs: update this list with them.
+    # 10 the page of agreements with both sides joined (vitality and in-name-only annotated in the
+    # same query), 11 clair_countable filter choices. The audit filters' choices are fixed: no query.
     with django_assert_num_queries(11) as queries:
         response = coordinator_client.get(reverse("admin:registry_twinningagreement_changelist"))
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from http import HTTPStatus
+
 import pytest
 from django.contrib import admin
 from django.test import RequestFactory
-from django.urls import include, path
+from django.urls import include, path, reverse
 
 from registry.admin_audits import (
     AgreementCountListFilter,
@@ -16,7 +18,7 @@ from registry.admin_audits import (
     with_vitality_today,
 )
 from registry.models import Municipality, TwinningAgreement
-from tests.factories import ActivityFactory, AgreementFactory
+from tests.factories import ActivityFactory, AgreementFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -86,3 +88,13 @@ def test_coverage_page_needs_staff(client):
 
     assert response.status_code == 302
     assert "/login/" in response["Location"]
+
+
+def test_coverage_page_is_for_coordinators_only(client):
+    clerk = UserFactory(username="clerk_audit", is_staff=True)
+    client.force_login(clerk)
+
+    assert client.get(reverse("admin:registry_coverage")).status_code == HTTPStatus.FORBIDDEN
+    assert (
+        client.get(reverse("admin:registry_coverage_gaps", kwargs={"tier": "city"})).status_code == HTTPStatus.FORBIDDEN
+    )
