@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.utils import translation
 
 LC_MESSAGES = Path(settings.BASE_DIR) / "registry" / "locale" / "ja" / "LC_MESSAGES"
 PO_FILE = LC_MESSAGES / "django.po"
@@ -206,6 +207,15 @@ def test_the_compiled_catalogue_matches_the_po(messages):
 
 
 # --- what people see ----------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _restore_language():
+    """LocaleMiddleware leaves the request's language active in the thread: a request in Japanese
+    would turn the messages of later tests that call services directly into Japanese."""
+    before = translation.get_language()
+    yield
+    translation.activate(before)
 
 
 @pytest.fixture
