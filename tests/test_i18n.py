@@ -268,6 +268,8 @@ class TestAdmin:
         assert "提携協定" in page  # verbose name (plural: breadcrumbs; singular: the title)
         assert "姉妹都市" in page and "友好都市" in page  # the kind filter's choices
         assert "CLAIR の統計に計上" in page  # the clair_countable column and filter
+        assert "活動状況" in page  # the vitality filter (admin_audits)
+        assert "姉妹都市提携台帳 管理サイト</title>" in page  # the site title (admin_site)
         assert "twinning agreement" not in page.lower()
         assert "Sister city" not in page
 
@@ -276,6 +278,8 @@ class TestAdmin:
         page = client.get(self.URL, HTTP_ACCEPT_LANGUAGE="en").content.decode()
         assert "Twinning agreements" in page
         assert "Sister city" in page and "Friendship city" in page
+        assert "vitality" in page.lower()
+        assert "Sister-city registry admin</title>" in page
         assert "提携協定" not in page and "姉妹都市" not in page
 
     def test_the_agreement_form_labels_in_japanese(self, client, superuser):
