@@ -39,3 +39,39 @@ def test_municipality_list_rows_equal_the_serializer(api, own_agreement, nagasak
     ).data
     assert rows == [dict(item) for item in expected]
     assert any(row["parent"] for row in rows)
+
+
+@pytest.mark.parametrize("url", ["/api/agreements/", "/api/municipalities/"])
+@pytest.mark.parametrize("pages", ["", "page_size=2&", "page_size=2&page=2&", "page_size=2&page=3&"])
+def test_unfiltered_lists_equal_the_filtered_path(api, own_agreement, other_agreement, url, pages):
+    """Without filter parameters the list runs prepared SQL (api.views.PreparedRows); with an empty
+    filter it goes through the FilterSet and the ORM. Both answer the same page, envelope included."""
+    ActivityFactory(agreement=own_agreement, occurred_on=dt.date.today())
+    AgreementFactory(signed_on="1999", status="terminated", status_changed_on="2005-06")
+    client = api(None)
+
+    fast = client.get(f"{url}?{pages}".rstrip("&?"))
+    general = client.get(f"{url}?{pages}search=")
+
+    assert fast.status_code == general.status_code
+    if fast.status_code == 404:  # beyond the last page (agreements: 3 rows)
+        assert url == "/api/agreements/"
+        assert "page=3" in pages
+        return
+    assert fast.status_code == 200
+    fast, general = fast.json(), general.json()
+    assert fast["results"] == general["results"]
+    assert fast["count"] == general["count"]
+    assert (fast["next"] is None) == (general["next"] is None)
+    assert (fast["previous"] is None) == (general["previous"] is None)
+
+
+def test_unfiltered_list_beyond_the_last_page_is_404(api, own_agreement):
+    assert api(None).get("/api/agreements/?page=9").status_code == 404
+    assert api(None).get("/api/agreements/?page=zero").status_code == 404
+
+
+def test_filtered_list_costs_three_queries(api, own_agreement, other_agreement, django_assert_num_queries):
+    # 1. COUNT(*); 2. the page's ids, filtered and ordered; 3. those rows with both sides and vitality.
+    with django_assert_num_queries(3):
+        assert api(None).get("/api/agreements/?country=JP").json()["count"] == 2
