@@ -20,20 +20,36 @@ def constraint_refuses(callable_) -> bool:
     return False
 
 
+def create_agreement(a: Municipality, b: Municipality, **fields) -> TwinningAgreement:
+    """A row written directly (no service), with its sides' countries as the services copy them."""
+    values = {"country_a": a.country, "country_b": b.country, **fields}
+    return TwinningAgreement.objects.create(municipality_a=a, municipality_b=b, **values)
+
+
 def test_database_refuses_self_pair_and_reversed_duplicate():
     a, b = MunicipalityFactory(), ForeignCityFactory()
-    TwinningAgreement.objects.create(municipality_a=a, municipality_b=b)
+    create_agreement(a, b)
 
-    assert constraint_refuses(lambda: TwinningAgreement.objects.create(municipality_a=a, municipality_b=a))
-    assert constraint_refuses(lambda: TwinningAgreement.objects.create(municipality_a=b, municipality_b=a))
-    assert constraint_refuses(lambda: TwinningAgreement.objects.create(municipality_a=a, municipality_b=b))
+    assert constraint_refuses(lambda: create_agreement(a, a))
+    assert constraint_refuses(lambda: create_agreement(b, a))
+    assert constraint_refuses(lambda: create_agreement(a, b))
     assert TwinningAgreement.objects.count() == 1
 
 
-@pytest.mark.parametrize("fields", [{"kind": "marriage"}, {"status": "dead"}, {"signed_on_precision": "century"}])
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"kind": "marriage"},
+        {"status": "dead"},
+        {"signed_on_precision": "century"},
+        {"country_a": "jp"},
+        {"country_b": "USA"},
+        {"country_b": ""},
+    ],
+)
 def test_database_refuses_invalid_agreement_choices(fields):
     a, b = MunicipalityFactory(), ForeignCityFactory()
-    assert constraint_refuses(lambda: TwinningAgreement.objects.create(municipality_a=a, municipality_b=b, **fields))
+    assert constraint_refuses(lambda: create_agreement(a, b, **fields))
 
 
 @pytest.mark.parametrize(

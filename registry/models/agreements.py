@@ -105,26 +105,24 @@ class TwinningAgreementQuerySet(models.QuerySet["TwinningAgreement"]):
     def involving_country(self, country: str) -> TwinningAgreementQuerySet:
         """Agreements with at least one side in `country` (ISO alpha-2).
 
-        Starts from the country's authorities: on PostgreSQL each side is `= ANY(ARRAY(ids))`, which
-        the side indexes (agreement_a_status, agreement_b_status) answer as a BitmapOr, so only the
-        country's agreements are read (a quarter of them at the benchmark's size) instead of a
-        sequential scan of every agreement probing two hashed id lists.
+        Read from the agreement's own `country_a` / `country_b`: a BitmapOr over the indexes
+        agreement_country_a_b and agreement_country_b_a on PostgreSQL, no join to the sides.
         """
-        home = _ids_of_country(country)
-        return self.filter(Q(SideIn("municipality_a_id", home)) | Q(SideIn("municipality_b_id", home)))
+        country = country.upper()
+        return self.filter(Q(country_a=country) | Q(country_b=country))
 
     def foreign_to(self, country: str) -> TwinningAgreementQuerySet:
         """Not a domestic pair of `country`: with involving_country, the pairs with a foreign partner."""
-        home = _ids_of_country(country)
-        return self.exclude(Q(municipality_a__in=home) & Q(municipality_b__in=home))
+        country = country.upper()
+        return self.exclude(country_a=country, country_b=country)
 
     def foreign(self) -> TwinningAgreementQuerySet:
         """Agreements whose two sides are in different countries."""
-        return self.filter(~Q(municipality_a__country=F("municipality_b__country")))
+        return self.exclude(country_a=F("country_b"))
 
     def domestic(self) -> TwinningAgreementQuerySet:
         """Agreements whose two sides are in the same country."""
-        return self.filter(municipality_a__country=F("municipality_b__country"))
+        return self.filter(country_a=F("country_b"))
 
     def on_basis(self, basis: str) -> TwinningAgreementQuerySet:
         """`all`: every agreement; `clair`: only CLAIR-countable ones (all three criteria recorded)."""
@@ -219,34 +217,6 @@ class TwinningAgreementQuerySet(models.QuerySet["TwinningAgreement"]):
         """
         queryset = self.active_on(as_of).on_basis(basis)
         return queryset if include_domestic else queryset.foreign()
-
-
-def _ids_of_country(country: str) -> models.QuerySet:
-    return Municipality.objects.filter(country=country.upper()).order_by().values("pk")
-
-
-class SideIn(models.Func):
-    """`column IN (ids)` as a filter that an index on `column` can drive.
-
-    PostgreSQL: `column = ANY(ARRAY(ids))`: the ids are read once (an InitPlan) and the array is
-    an index condition, so `SideIn(a) OR SideIn(b)` is a BitmapOr over the two side indexes.
-    (A plain `IN (subquery)` under an OR can only be a filter over a sequential scan.) Use it only
-    where an index on `column` exists: as a mere filter the array is searched linearly per row.
-    Elsewhere (SQLite): `column IN (ids)`.
-    """
-
-    arity = 2
-    arg_joiner = " IN "
-    template = "%(expressions)s"
-    output_field = models.BooleanField()
-
-    def __init__(self, column: str, ids: models.QuerySet) -> None:
-        super().__init__(F(column), Subquery(ids))
-
-    def as_postgresql(self, compiler, connection, **extra_context):
-        return self.as_sql(
-            compiler, connection, arg_joiner=" = ANY(ARRAY", template="%(expressions)s)", **extra_context
-        )
 
 
 def _vitality_dates(as_of: dt.date, years: int, grace_years: int) -> tuple[dt.date, dt.date]:
@@ -344,6 +314,17 @@ def last_activity_as_of_expression(as_of: dt.date) -> Case:
     )
 
 
+#: Columns carried by the side-country indexes (see TwinningAgreement.Meta.indexes).
+SIDE_COUNTRY_INCLUDE: tuple[str, ...] = (
+    "municipality_a",
+    "municipality_b",
+    "signed_on",
+    "status",
+    "status_changed_on",
+    "id",
+)
+
+
 class TwinningAgreement(models.Model):
     """One relationship between two municipalities; the pair is unordered (A–B is B–A)."""
 
@@ -359,6 +340,12 @@ class TwinningAgreement(models.Model):
         on_delete=models.PROTECT,
         related_name="agreements_as_b",
     )
+    # The two sides' countries, copied from the municipalities by every service that writes an
+    # agreement (an authority's country does not change while it has agreements: see
+    # registry.services.municipalities.check_country_change), so that the country reports select
+    # by country without joining both sides per row. Required, no default: a forgotten copy fails.
+    country_a = models.CharField(_("country of A"), max_length=2, editable=False)
+    country_b = models.CharField(_("country of B"), max_length=2, editable=False)
     kind = models.CharField(_("kind"), max_length=20, choices=AgreementKind.choices, default=AgreementKind.SISTER)
     signed_on = models.DateField(
         _("signed on"), null=True, blank=True, help_text=_("Unknown parts are the 1st (see precision).")
@@ -441,12 +428,29 @@ class TwinningAgreement(models.Model):
                 | Q(expires_on__gt=models.F("signed_on")),
                 name="agreement_expires_after_signing",
             ),
+            models.CheckConstraint(
+                condition=Q(country_a__regex=r"^[A-Z]{2}$") & Q(country_b__regex=r"^[A-Z]{2}$"),
+                name="agreement_side_countries_iso_alpha2",
+            ),
         ]
         indexes = [
             # involving(m): the B side (the A side is served by the unique pair index's first column
             # only when a is the smaller id, so both sides get their own index).
             models.Index(fields=["municipality_a", "status"], name="agreement_a_status"),
             models.Index(fields=["municipality_b", "status"], name="agreement_b_status"),
+            # The country reports, by the agreements' own side countries: a country's agreements
+            # as A here, as B in agreement_country_b_a — involving_country / foreign_to (partner
+            # countries, in name only, growth: a BitmapOr of the two) and gaps foreign's lists of
+            # the country's partners (one (home, partner) range per side with a partner country).
+            # The included columns are those that partner countries and gaps foreign read
+            # (active_on's, the sides; `id` for the status history), so both are index-only scans.
+            models.Index(fields=["country_a", "country_b"], include=SIDE_COUNTRY_INCLUDE, name="agreement_country_a_b"),
+            models.Index(fields=["country_b", "country_a"], include=SIDE_COUNTRY_INCLUDE, name="agreement_country_b_a"),
+            # Gaps foreign, a page of the largest authorities first: "is this authority, as B,
+            # linked to one of the country's (as A)?" — and as A here, with the country as B — one
+            # index probe per authority read in population order.
+            models.Index(fields=["municipality_b", "country_a"], name="agreement_b_country_a"),
+            models.Index(fields=["municipality_a", "country_b"], name="agreement_a_country_b"),
             # Growth report: signings per year.
             models.Index(fields=["signed_on"], name="agreement_signed_on"),
             # In-name-only and vitality: active agreements by last activity.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 
@@ -27,6 +27,29 @@ FOREIGN_TIERS: tuple[str, ...] = (Tier.REGION, Tier.LOCALITY)
 def tiers_of(country: str) -> tuple[str, ...]:
     """The tiers a country's authorities use, in report order."""
     return JAPAN_TIERS if country == "JP" else FOREIGN_TIERS
+
+
+class NullsLastIndex(models.Index):
+    """An index over expressions whose descending columns put NULLs last (`.desc(nulls_last=True)`).
+
+    PostgreSQL needs the NULLS LAST in the index to serve that order (its DESC puts NULLs first);
+    SQLite already sorts NULLs last when descending and refuses NULLS LAST in CREATE INDEX, so
+    there the columns are plain DESC.
+    """
+
+    def create_sql(self, model, schema_editor, using="", **kwargs):
+        if schema_editor.connection.vendor != "sqlite":
+            return super().create_sql(model, schema_editor, using=using, **kwargs)
+        plain = models.Index(
+            *(
+                models.OrderBy(expression.expression, descending=expression.descending)
+                if isinstance(expression, models.OrderBy)
+                else expression
+                for expression in self.expressions
+            ),
+            name=self.name,
+        )
+        return plain.create_sql(model, schema_editor, using=using, **kwargs)
 
 
 class MunicipalityQuerySet(models.QuerySet["Municipality"]):
@@ -85,15 +108,12 @@ class MunicipalityQuerySet(models.QuerySet["Municipality"]):
         """For authorities of `country` only: annotate `agreement_count` (as with_agreement_counts)
         and `has_live` (at least one counted relationship not in name only) — the coverage audit.
 
-        Knowing the country, "a partner in another country" is `partner NOT IN (the country's
-        ids)`, one hashed list, instead of a join to the partner per agreement; and `has_live` is
-        an EXISTS, which stops at the first live relationship instead of counting them all.
+        `has_live` is an EXISTS, which stops at the first live relationship instead of counting
+        them all.
         """
         from .agreements import live_on_q  # agreements.py imports this module
 
-        sides = _counted_sides(
-            as_of=as_of, basis=basis, include_domestic=include_domestic, home_country=country.upper()
-        )
+        sides = _counted_sides(as_of=as_of, basis=basis, include_domestic=include_domestic)
         live = live_on_q(as_of=as_of, years=years, grace_years=grace_years)
         return self.annotate(
             agreement_count=_sum_over_sides(sides, None),
@@ -110,20 +130,28 @@ class MunicipalityQuerySet(models.QuerySet["Municipality"]):
         as_a, as_b = _counted_sides(as_of=as_of, basis=basis, include_domestic=include_domestic)
         return self.filter(~models.Exists(as_a), ~models.Exists(as_b))
 
-    def without_partner_in(self, country: str, *, as_of, basis: str = "all") -> MunicipalityQuerySet:
+    def without_partner_in(
+        self, country: str, *, as_of, basis: str = "all", partner_country: str | None = None
+    ) -> MunicipalityQuerySet:
         """Authorities with no relationship active on `as_of` with any authority of `country`.
 
         Written as `pk NOT IN (partners of the country's authorities as A)` and likewise as B: two
-        hashed lists built once from the country's agreements (read through the side indexes), so
-        a count over every foreign authority is one pass, not two index probes per authority.
+        hashed lists built once from the agreements' own side countries (agreement_country_a_b and
+        agreement_country_b_a), so a count over every foreign authority is one pass, not two index
+        probes per authority. When every outer authority is of `partner_country`, only that
+        country's pairs are read.
         """
-        from .agreements import SideIn, TwinningAgreement  # agreements.py imports this module
+        from .agreements import TwinningAgreement  # agreements.py imports this module
 
-        home = self.model.objects.filter(country=country.upper()).order_by().values("pk")
+        country = country.upper()
         active = TwinningAgreement.objects.active_on(as_of).on_basis(basis).order_by()
-        partners_of_a = active.filter(SideIn("municipality_a_id", home)).values("municipality_b_id")
-        partners_of_b = active.filter(SideIn("municipality_b_id", home)).values("municipality_a_id")
-        return self.exclude(pk__in=partners_of_a).exclude(pk__in=partners_of_b)
+        of_a, of_b = active.filter(country_a=country), active.filter(country_b=country)
+        if partner_country:
+            of_a, of_b = of_a.filter(country_b=partner_country.upper()), of_b.filter(country_a=partner_country.upper())
+        return self.filter(
+            ~models.Exists(of_a.filter(municipality_b=models.OuterRef("pk"))),
+            ~models.Exists(of_b.filter(municipality_a=models.OuterRef("pk"))),
+        )
 
     def search(self, text: str) -> MunicipalityQuerySet:
         """Free-text match over the official name, English name, reading and code."""
@@ -138,30 +166,19 @@ class MunicipalityQuerySet(models.QuerySet["Municipality"]):
         )
 
 
-def _counted_sides(
-    *, as_of, basis: str, include_domestic: bool, home_country: str | None = None
-) -> tuple[models.QuerySet, models.QuerySet]:
+def _counted_sides(*, as_of, basis: str, include_domestic: bool) -> tuple[models.QuerySet, models.QuerySet]:
     """The relationships the coverage audit counts (TwinningAgreementQuerySet.counted) held by the
     outer authority as side A, and as side B: correlated querysets for Exists / Subquery.
 
-    Foreign pairs only unless `include_domestic`: the partner's country differs from the outer
-    authority's, or, when all outer authorities are of `home_country`, the partner is not one of
-    that country's authorities.
+    Foreign pairs only unless `include_domestic`: the agreement's two side countries differ (its
+    own columns, no join to the partner).
     """
     from .agreements import TwinningAgreement  # agreements.py imports this module
 
     active = TwinningAgreement.objects.active_on(as_of).on_basis(basis).order_by()
-    as_a = active.filter(municipality_a=models.OuterRef("pk"))
-    as_b = active.filter(municipality_b=models.OuterRef("pk"))
-    if include_domestic:
-        return as_a, as_b
-    if home_country is not None:
-        home = Municipality.objects.filter(country=home_country).order_by().values("pk")
-        return as_a.exclude(municipality_b__in=home), as_b.exclude(municipality_a__in=home)
-    return (
-        as_a.exclude(municipality_b__country=models.OuterRef("country")),
-        as_b.exclude(municipality_a__country=models.OuterRef("country")),
-    )
+    if not include_domestic:
+        active = active.foreign()
+    return active.filter(municipality_a=models.OuterRef("pk")), active.filter(municipality_b=models.OuterRef("pk"))
 
 
 def _sum_over_sides(sides: tuple[models.QuerySet, models.QuerySet], condition: Q | None) -> models.Expression:
@@ -255,8 +272,16 @@ class Municipality(models.Model):
             # Directory and importer look-ups by name within a country.
             models.Index(fields=["country", "name"], name="municipality_country_name"),
             models.Index(fields=["country", "name_en"], name="municipality_country_name_en"),
-            # Gaps (b): foreign cities, largest population first.
-            models.Index(fields=["country", "-population"], name="municipality_country_pop"),
+            # Gaps foreign (gaps_foreign), a page of the largest first, in its exact order
+            # (population DESC NULLS LAST, name, id): over every country, and in one partner country.
+            NullsLastIndex(F("population").desc(nulls_last=True), F("name"), F("id"), name="municipality_pop_order"),
+            NullsLastIndex(
+                F("country"),
+                F("population").desc(nulls_last=True),
+                F("name"),
+                F("id"),
+                name="municipality_country_pop_order",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -154,6 +154,8 @@ def sign_agreement(
     agreement = TwinningAgreement(
         municipality_a=a,
         municipality_b=b,
+        country_a=a.country,
+        country_b=b.country,
         kind=kind,
         signed_on=signed_date,
         signed_on_precision=partial.precision if partial else DatePrecision.DAY,

@@ -176,8 +176,7 @@ def in_name_only(
         queryset = queryset.involving_country(country)
     else:
         queryset = queryset.filter(
-            Q(municipality_a__country=country, municipality_a__tier=tier)
-            | Q(municipality_b__country=country, municipality_b__tier=tier)
+            Q(country_a=country, municipality_a__tier=tier) | Q(country_b=country, municipality_b__tier=tier)
         )
     return queryset.select_related("municipality_a", "municipality_b").order_by(
         F("last_activity_as_of").asc(nulls_first=True), F("signed_on").asc(nulls_first=True), "pk"
@@ -230,7 +229,7 @@ def gaps_foreign(
     queryset = Municipality.objects.exclude(country=country).existing(as_of=as_of)
     if partner_country:
         queryset = queryset.of_country(partner_country)
-    return queryset.without_partner_in(country, as_of=as_of, basis=basis).order_by(
+    return queryset.without_partner_in(country, as_of=as_of, basis=basis, partner_country=partner_country).order_by(
         F("population").desc(nulls_last=True), "name", "pk"
     )
 
@@ -244,10 +243,9 @@ def partner_countries(*, country: str, as_of: dt.date, basis: str = CountingBasi
     """
     country = country.upper()
     _check_basis(basis)
-    # Foreign pairs only, so exactly one side is of `country`: which one is a hashed id-list probe;
-    # the partner's country comes from joining both sides (hash joins over the 45,000 rows at
-    # benchmark size; a correlated look-up per row was twice as slow).
-    home_is_a = Q(municipality_a__in=Municipality.objects.of_country(country).order_by().values("pk"))
+    # Foreign pairs only, so exactly one side is of `country`; the partner's country is the
+    # agreement's own column on the other side (no join to the municipalities).
+    home_is_a = Q(country_a=country)
     rows = (
         TwinningAgreement.objects.active_on(as_of)
         .on_basis(basis)
@@ -255,9 +253,7 @@ def partner_countries(*, country: str, as_of: dt.date, basis: str = CountingBasi
         .foreign_to(country)
         .annotate(
             partner_country=Case(
-                When(home_is_a, then=F("municipality_b__country")),
-                default=F("municipality_a__country"),
-                output_field=CharField(),
+                When(home_is_a, then=F("country_b")), default=F("country_a"), output_field=CharField()
             ),
             home_id=Case(When(home_is_a, then=F("municipality_a_id")), default=F("municipality_b_id")),
             partner_id=Case(When(home_is_a, then=F("municipality_b_id")), default=F("municipality_a_id")),

@@ -36,6 +36,31 @@ class MergeResult:
     ended_memberships: list[int] = field(default_factory=list)
 
 
+def check_country_change(*, municipality: Municipality, country: str) -> None:
+    """An authority's country cannot change while it has agreements.
+
+    Each agreement keeps its two sides' countries (`country_a` / `country_b`, copied when it is
+    written) for the country reports; a new country under existing agreements would leave them
+    wrong. A new authority, an unchanged country, or one without agreements passes. Raises a
+    ValidationError on `country`.
+    """
+    if municipality.pk is None:
+        return
+    current = Municipality.objects.filter(pk=municipality.pk).values_list("country", flat=True).first()
+    if current is None or current == country:
+        return
+    if TwinningAgreement.objects.involving(municipality).exists():
+        raise ValidationError(
+            {
+                "country": _(
+                    "%(name)s has agreements recorded as %(country)s; its country cannot change while they exist."
+                )
+                % {"name": municipality, "country": current}
+            },
+            code="country_fixed",
+        )
+
+
 @transaction.atomic
 def merge_municipality(
     *, merged: Municipality, successor: Municipality, on: str | dt.date, by: User = None
@@ -99,10 +124,16 @@ def merge_municipality(
                 record_change(target=agreement, action=ChangeAction.MERGE, by=by, note=reason)
             result.ended_agreements.append(agreement.pk)
             continue
-        side = "municipality_a" if agreement.municipality_a_id == merged.pk else "municipality_b"
+        side, country = (
+            ("municipality_a", "country_a")
+            if agreement.municipality_a_id == merged.pk
+            else ("municipality_b", "country_b")
+        )
         setattr(agreement, side, successor)
+        # The same country by the rule above; copied anyway, so the column follows the side it describes.
+        setattr(agreement, country, successor.country)
         agreement.version += 1
-        agreement.save(update_fields=[side, "version", "updated_at"])
+        agreement.save(update_fields=[side, country, "version", "updated_at"])
         record_change(
             target=agreement,
             action=ChangeAction.MERGE,

@@ -485,6 +485,8 @@ def import_twin_pairs_rows(
             TwinningAgreement(
                 municipality_a=a,
                 municipality_b=b,
+                country_a=a.country,
+                country_b=b.country,
                 kind=AgreementKind.SISTER,
                 signed_on=None,
                 signed_on_precision=DatePrecision.DAY,
