@@ -7,6 +7,8 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
@@ -19,7 +21,7 @@ class PreconditionFailed(exceptions.APIException):
     """412: the If-Match version is not the object's current one (someone changed it meanwhile)."""
 
     status_code = status.HTTP_412_PRECONDITION_FAILED
-    default_detail = "This record changed since you read it. Reload it and apply your change again."
+    default_detail = _("This record changed since you read it. Reload it and apply your change again.")
     default_code = "stale_version"
 
 
@@ -27,7 +29,9 @@ class PreconditionRequired(exceptions.APIException):
     """428: a write without If-Match could overwrite someone else's change unseen."""
 
     status_code = status.HTTP_428_PRECONDITION_REQUIRED
-    default_detail = "Send the ETag of the version you edited in an If-Match header (GET the record to read its ETag)."
+    default_detail = _(
+        "Send the ETag of the version you edited in an If-Match header (GET the record to read its ETag)."
+    )
     default_code = "if_match_required"
 
 
@@ -46,7 +50,7 @@ def registry_exception_handler(exc: Exception, context: dict[str, Any]) -> Respo
         exc = PreconditionFailed(str(exc))
     elif isinstance(exc, IntegrityError):
         return Response(
-            {"detail": "The change conflicts with existing data.", "code": "conflict"},
+            {"detail": gettext("The change conflicts with existing data."), "code": "conflict"},
             status=status.HTTP_409_CONFLICT,
         )
     return exception_handler(exc, context)
