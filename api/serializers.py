@@ -7,6 +7,7 @@ coordinators (see InternalFieldsMixin; the rule itself is registry.services.acce
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
@@ -426,12 +427,23 @@ AGREEMENT_ROW_VALUES: tuple[str, ...] = (
 
 
 def _iso(value: Any) -> str | None:
-    return None if value is None else value.isoformat()
+    """A date as ISO text; prepared rows on SQLite hand over the stored ISO text itself (see api.views)."""
+    if value is None or isinstance(value, str):
+        return value
+    return value.isoformat()
 
 
 def _partial_date(value: Any, precision: str) -> str | None:
     if value is None:
         return None
+    if isinstance(value, str):  # ISO text (see _iso)
+        if precision == DatePrecision.DAY or not value[0].isdigit() or value[0] == "0":
+            # Days as they are; years before 1000 formatted as the date object would be (`%Y`).
+            value = dt.date.fromisoformat(value)
+            if precision == DatePrecision.DAY:
+                return value.isoformat()
+        else:
+            return value[:4] if precision == DatePrecision.YEAR else value[:7]
     if precision == DatePrecision.YEAR:
         return f"{value:%Y}"
     if precision == DatePrecision.MONTH:
@@ -456,17 +468,17 @@ def agreement_rows(rows: list[dict[str, Any]], context: Mapping[str, Any]) -> li
             "status": row["status"],
             "status_changed_on": _iso(row["status_changed_on"]),
             "status_reason": row["status_reason"],
-            "heads_signed": row["heads_signed"],
-            "fields_unrestricted": row["fields_unrestricted"],
-            "assembly_approved": row["assembly_approved"],
-            "clair_countable": row["clair_countable"],
+            "heads_signed": bool(row["heads_signed"]),
+            "fields_unrestricted": bool(row["fields_unrestricted"]),
+            "assembly_approved": bool(row["assembly_approved"]),
+            "clair_countable": bool(row["clair_countable"]),
             "exchange_fields": row["exchange_fields"],
             "public_notes": row["public_notes"],
             "source_url": row["source_url"],
             "source": row["source"],
             "last_activity_on": _iso(row["last_activity_on"]),
             "vitality": row["vitality"],
-            "in_name_only": row["in_name_only"],
+            "in_name_only": bool(row["in_name_only"]),
             "version": row["version"],
         }
         if allowed == ALL or side_a in allowed or side_b in allowed:

@@ -122,6 +122,11 @@ class ETagRetrieveMixin:
 PAGE_ONLY_PARAMS = frozenset({"page", "page_size", "format"})
 
 
+#: Backend converters the lean row shapes do themselves (api.serializers: `_iso`, `_partial_date`,
+#: `bool()`): SQLite's text → date (written back as the same ISO text) and 0/1 → bool.
+SHAPED_BY_HAND = frozenset({"convert_datefield_value", "convert_booleanfield_value"})
+
+
 class _CompiledPage:
     """One `.values()` page query compiled to SQL once: its text, parameters, column names and converters."""
 
@@ -137,7 +142,11 @@ class _CompiledPage:
         # As SQLCompiler.results_iter: the backend's and the fields' converters (dates on SQLite,
         # JSON, booleans), by column.
         converters = compiler.get_converters([column[0] for column in compiler.select[: compiler.col_count]])
-        self.converters = list(converters.items())
+        self.converters = [
+            (position, (kept, expression))
+            for position, (functions, expression) in converters.items()
+            if (kept := [function for function in functions if function.__name__ not in SHAPED_BY_HAND])
+        ]
         self.db = queryset.db
 
     def rows(self) -> list[dict[str, Any]]:
