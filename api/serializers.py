@@ -444,11 +444,12 @@ def _partial_date(value: Any, precision: str) -> str | None:
                 return value.isoformat()
         else:
             return value[:4] if precision == DatePrecision.YEAR else value[:7]
-    if precision == DatePrecision.YEAR:
-        return f"{value:%Y}"
-    if precision == DatePrecision.MONTH:
-        return f"{value:%Y-%m}"
-    return value.isoformat()
+    text = value.isoformat()
+    if precision == DatePrecision.DAY:
+        return text
+    if value.year < 1000:  # as `%Y` writes it (unpadded), which the serializer field uses
+        return f"{value:%Y}" if precision == DatePrecision.YEAR else f"{value:%Y-%m}"
+    return text[:4] if precision == DatePrecision.YEAR else text[:7]
 
 
 def agreement_rows(rows: list[dict[str, Any]], context: Mapping[str, Any]) -> list[dict[str, Any]]:
