@@ -109,7 +109,8 @@ class MunicipalityQuerySet(models.QuerySet["Municipality"]):
         and `has_live` (at least one counted relationship not in name only) — the coverage audit.
 
         `has_live` is an EXISTS, which stops at the first live relationship instead of counting
-        them all.
+        them all. ("A partner in another country" is the agreement's own `country_a <>
+        country_b`, so `country` itself is no longer needed to count.)
         """
         from .agreements import live_on_q  # agreements.py imports this module
 
@@ -135,11 +136,12 @@ class MunicipalityQuerySet(models.QuerySet["Municipality"]):
     ) -> MunicipalityQuerySet:
         """Authorities with no relationship active on `as_of` with any authority of `country`.
 
-        Written as `pk NOT IN (partners of the country's authorities as A)` and likewise as B: two
-        hashed lists built once from the agreements' own side countries (agreement_country_a_b and
-        agreement_country_b_a), so a count over every foreign authority is one pass, not two index
-        probes per authority. When every outer authority is of `partner_country`, only that
-        country's pairs are read.
+        Two NOT EXISTS over the agreements' own side countries (no join to the sides): for a
+        count over every foreign authority PostgreSQL hashes the country's partners once per side
+        (index-only scans of agreement_country_a_b / agreement_country_b_a); for a page in
+        population order (municipality_pop_order) it probes agreement_b_country_a /
+        agreement_a_country_b per authority and stops at the page's end. When every outer
+        authority is of `partner_country`, only that country's pairs are read.
         """
         from .agreements import TwinningAgreement  # agreements.py imports this module
 
