@@ -271,7 +271,8 @@ class KeysFirstPaginator(Paginator):
     filtered rows alone (their order, then LIMIT/OFFSET), and only then those rows with their
     joins (both sides of an agreement, a parent) and annotations — selected by those keys alone.
     (Report querysets filter through single-valued relations and subqueries only, so dropping the
-    filters from the outer query cannot add rows.)
+    filters from the outer query cannot add rows.) A queryset with nothing to join or annotate
+    (gaps foreign) is sliced directly: its keys would be its rows.
 
     Slicing the queryset itself would join the sides of every matching row (29,000 in-name-only
     agreements at benchmark size) before sorting and cutting the page of 50.
@@ -284,11 +285,11 @@ class KeysFirstPaginator(Paginator):
         if top + self.orphans >= self.count:
             top = self.count
         object_list = self.object_list
-        if isinstance(object_list, QuerySet):
+        if isinstance(object_list, QuerySet) and (object_list.query.select_related or object_list.query.annotations):
             keys = object_list.values("pk")[bottom:top]
             # The keys carry the report's filters; the page's rows need only their joins,
             # annotations and order. Filtering them again would compile and run every rule
-            # (status history, vitality, the anti-joins of gaps foreign) a second time.
+            # (status history, vitality, the side countries) a second time.
             page_rows = object_list.all()
             page_rows.query.clear_where()
             page_rows = page_rows.filter(pk__in=keys)
