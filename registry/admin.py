@@ -65,7 +65,7 @@ from registry.services.errors import StaleVersion
 from registry.services.history import diff, record_change, snapshot
 from registry.services.memberships import EDITABLE_FIELDS as MEMBERSHIP_FIELDS
 from registry.services.memberships import delete_membership, join_network, update_membership
-from registry.services.municipalities import merge_municipality
+from registry.services.municipalities import check_country_change, merge_municipality
 
 # --- Audit pieces (registry/admin_audits.py, owned by the audits work) ----------------------------
 # The audits (registry/admin_audits.py): vitality and in-name-only filters and columns for agreements,
@@ -498,8 +498,21 @@ def _service_messages(error: ValidationError | StaleVersion) -> str:
     return "; ".join(error.messages)
 
 
+class MunicipalityForm(RegistryForm):
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        # Agreements keep their sides' countries: the rule is the service's.
+        if self.instance.pk is not None and "country" in self.changed_data and cleaned.get("country"):
+            try:
+                check_country_change(municipality=self.instance, country=cleaned["country"])
+            except ValidationError as error:
+                add_service_error(self, error)
+        return cleaned
+
+
 @admin.register(Municipality)
 class MunicipalityAdmin(ReferenceDataAdmin):
+    form = MunicipalityForm
     list_display = (
         "name",
         "name_en",

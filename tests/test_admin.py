@@ -507,3 +507,15 @@ def test_networks_fixture_loads_the_twelve_networks_with_their_source(coordinato
     assert Network.objects.filter(scale="global").count() == 6
     assert Network.objects.get(slug="mayors-for-peace").founded_year == 1982
     assert all("City diplomacy review (2022)" in source for source in Network.objects.values_list("source", flat=True))
+
+
+def test_admin_refuses_a_new_country_for_an_authority_with_agreements(coordinator_client, nagasaki, saint_paul):
+    AgreementFactory(municipality_a=nagasaki, municipality_b=saint_paul)
+    url = reverse("admin:registry_municipality_change", args=[saint_paul.pk])
+
+    response = coordinator_client.post(url, page_post_data(coordinator_client.get(url), country="CA"))
+
+    assert response.status_code == HTTPStatus.OK
+    assert "country cannot change" in str(response.context["adminform"].form.errors["country"])
+    saint_paul.refresh_from_db()
+    assert saint_paul.country == "US"
