@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Case, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Greatest, Least
 from django.db.models.lookups import Exact
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .places import Municipality
@@ -75,6 +76,19 @@ class CountingBasis(models.TextChoices):
     CLAIR = "clair", _("CLAIR-countable only")
 
 
+def settled_on(as_of: dt.date, *, general: bool = False) -> bool:
+    """True when `as_of` is today or later (and `general` is not asked for): then every row's own
+    `status` and `last_activity_on` ARE its values as of that day.
+
+    The services refuse signings, status changes and activities in the future
+    (registry.services.dates.ensure_not_future, same clock: the registry's time zone), so nothing
+    recorded can be later than today; the expressions below then drop their branches that read
+    the status history or the activity log for "changed after `as_of`" rows, which cannot exist.
+    `general=True` forces the full form (tests compare the two, so the shortcut cannot drift).
+    """
+    return not general and as_of >= timezone.localdate()
+
+
 def _years_before(day: dt.date, years: int) -> dt.date:
     # Same rule as registry.services.dates.years_before (the models cannot import the services).
     try:
@@ -136,7 +150,7 @@ class TwinningAgreementQuerySet(models.QuerySet["TwinningAgreement"]):
         """Signed on or before `as_of`; an unknown signing date counts as before any date."""
         return self.filter(Q(signed_on__isnull=True) | Q(signed_on__lte=as_of))
 
-    def active_on(self, as_of: dt.date) -> TwinningAgreementQuerySet:
+    def active_on(self, as_of: dt.date, *, general: bool = False) -> TwinningAgreementQuerySet:
         """Agreements that exist and are active on `as_of`.
 
         Signed on or before `as_of` (an unknown signing date counts as before), and the status on
@@ -144,7 +158,10 @@ class TwinningAgreementQuerySet(models.QuerySet["TwinningAgreement"]):
         the row itself: when the last status change is on or before `as_of` (or has no date), the
         current status applies; only agreements whose status changed after `as_of` look into the
         history (the latest change on or before `as_of`; an undated first row counts as before).
+        For `as_of` today or later (see settled_on) the current status is the answer.
         """
+        if settled_on(as_of, general=general):
+            return self.signed_by(as_of).filter(status=AgreementStatus.ACTIVE)
         current_applies = Q(status_changed_on__isnull=True) | Q(status_changed_on__lte=as_of)
         return self.signed_by(as_of).filter(
             Q(current_applies, status=AgreementStatus.ACTIVE)
@@ -157,11 +174,13 @@ class TwinningAgreementQuerySet(models.QuerySet["TwinningAgreement"]):
             )
         )
 
-    def with_status_on(self, as_of: dt.date) -> TwinningAgreementQuerySet:
+    def with_status_on(self, as_of: dt.date, *, general: bool = False) -> TwinningAgreementQuerySet:
         """Annotate `status_on`: the status on `as_of` per the status history (None before the signing)."""
-        return self.annotate(status_on=status_on_expression(as_of))
+        return self.annotate(status_on=status_on_expression(as_of, general=general))
 
-    def with_vitality(self, *, as_of: dt.date, years: int = 3, grace_years: int = 1) -> TwinningAgreementQuerySet:
+    def with_vitality(
+        self, *, as_of: dt.date, years: int = 3, grace_years: int = 1, general: bool = False
+    ) -> TwinningAgreementQuerySet:
         """Annotate `status_on`, `last_activity_as_of`, `vitality` and `in_name_only` for `as_of`.
 
         `last_activity_as_of`: the latest activity on or before `as_of` (activities after it do not
@@ -170,12 +189,15 @@ class TwinningAgreementQuerySet(models.QuerySet["TwinningAgreement"]):
         `dormant` when it is before; with no activity, `never` when signed on or before the date
         `grace_years` before `as_of` (an unknown signing date counts as old), `new` otherwise.
         `in_name_only`: status `active` on `as_of` (signed by then) and vitality dormant or never.
+
+        For `as_of` today or later (see settled_on) `status_on` is the row's `status` and
+        `last_activity_as_of` its `last_activity_on`: no subquery, far cheaper to build and run.
         """
         window_start = _years_before(as_of, years)
         grace_start = _years_before(as_of, grace_years)
         return self.annotate(
-            status_on=status_on_expression(as_of),
-            last_activity_as_of=last_activity_as_of_expression(as_of),
+            status_on=status_on_expression(as_of, general=general),
+            last_activity_as_of=last_activity_as_of_expression(as_of, general=general),
             vitality=Case(
                 When(last_activity_as_of__gte=window_start, then=Value(Vitality.ACTIVE)),
                 When(last_activity_as_of__isnull=False, then=Value(Vitality.DORMANT)),
@@ -233,7 +255,7 @@ def _activities_between(start: dt.date | None, end: dt.date) -> models.Exists:
     return models.Exists(activities.order_by())
 
 
-def live_on_q(*, as_of: dt.date, years: int = 3, grace_years: int = 1) -> Q:
+def live_on_q(*, as_of: dt.date, years: int = 3, grace_years: int = 1, general: bool = False) -> Q:
     """Vitality `active` or `new` on `as_of` (see with_vitality), as plain date ranges.
 
     Fast path (`last_activity_on` on or before `as_of` — always so for today — or none): the
@@ -243,19 +265,18 @@ def live_on_q(*, as_of: dt.date, years: int = 3, grace_years: int = 1) -> Q:
     """
     window_start, grace_start = _vitality_dates(as_of, years, grace_years)
     new = Q(signed_on__isnull=False, signed_on__gt=grace_start)
-    return (
-        Q(last_activity_on__gte=window_start, last_activity_on__lte=as_of)
-        | Q(new, last_activity_on__isnull=True)
-        | Q(
-            # IS NOT NULL first: `NULL > as_of` is NULL, which would not stop the AND.
-            Q(last_activity_on__isnull=False),
-            Q(last_activity_on__gt=as_of),
-            Q(_activities_between(window_start, as_of)) | Q(new, ~_activities_between(None, as_of)),
-        )
+    fast = Q(last_activity_on__gte=window_start, last_activity_on__lte=as_of) | Q(new, last_activity_on__isnull=True)
+    if settled_on(as_of, general=general):  # no activity after `as_of` can exist
+        return fast
+    return fast | Q(
+        # IS NOT NULL first: `NULL > as_of` is NULL, which would not stop the AND.
+        Q(last_activity_on__isnull=False),
+        Q(last_activity_on__gt=as_of),
+        Q(_activities_between(window_start, as_of)) | Q(new, ~_activities_between(None, as_of)),
     )
 
 
-def silent_on_q(*, as_of: dt.date, years: int = 3, grace_years: int = 1) -> Q:
+def silent_on_q(*, as_of: dt.date, years: int = 3, grace_years: int = 1, general: bool = False) -> Q:
     """Vitality `dormant` or `never` on `as_of` (see with_vitality), as plain date ranges.
 
     The complement of live_on_q, written so that the fast path is `last_activity_on < window
@@ -265,21 +286,23 @@ def silent_on_q(*, as_of: dt.date, years: int = 3, grace_years: int = 1) -> Q:
     """
     window_start, grace_start = _vitality_dates(as_of, years, grace_years)
     old = Q(signed_on__isnull=True) | Q(signed_on__lte=grace_start)
-    return (
-        Q(last_activity_on__lt=window_start)
-        | Q(old, last_activity_on__isnull=True)
-        | Q(
-            Q(last_activity_on__isnull=False),  # first: see live_on_q
-            Q(last_activity_on__gt=as_of),
-            ~_activities_between(window_start, as_of),
-            Q(_activities_between(None, window_start - dt.timedelta(days=1))) | old,
-        )
+    fast = Q(last_activity_on__lt=window_start) | Q(old, last_activity_on__isnull=True)
+    if settled_on(as_of, general=general):  # no activity after `as_of` can exist
+        return fast
+    return fast | Q(
+        Q(last_activity_on__isnull=False),  # first: see live_on_q
+        Q(last_activity_on__gt=as_of),
+        ~_activities_between(window_start, as_of),
+        Q(_activities_between(None, window_start - dt.timedelta(days=1))) | old,
     )
 
 
-def status_on_expression(as_of: dt.date) -> Case:
+def status_on_expression(as_of: dt.date, *, general: bool = False) -> Case | F:
     """The status on `as_of`: the current one when it last changed on or before that date (or the
-    change is undated), otherwise the latest history row on or before it (None if there is none)."""
+    change is undated), otherwise the latest history row on or before it (None if there is none).
+    For `as_of` today or later (see settled_on): the current one."""
+    if settled_on(as_of, general=general):
+        return F("status")
     return Case(
         When(Q(status_changed_on__isnull=True) | Q(status_changed_on__lte=as_of), then=F("status")),
         default=_status_from_history(as_of),
@@ -297,10 +320,14 @@ def _status_from_history(as_of: dt.date) -> Subquery:
     )
 
 
-def last_activity_as_of_expression(as_of: dt.date) -> Case:
+def last_activity_as_of_expression(as_of: dt.date, *, general: bool = False) -> Case | F:
     """The latest activity on or before `as_of`: `last_activity_on` itself unless it is later than
-    `as_of`; only then the activity log is read (the index activity_agreement_date serves it)."""
+    `as_of`; only then the activity log is read (the index activity_agreement_date serves it).
+    For `as_of` today or later (see settled_on): `last_activity_on` itself."""
     from .activity import ActivityLog  # activity.py imports this module
+
+    if settled_on(as_of, general=general):
+        return F("last_activity_on")
 
     return Case(
         When(Q(last_activity_on__isnull=True) | Q(last_activity_on__lte=as_of), then=F("last_activity_on")),

@@ -72,6 +72,7 @@ class MunicipalityQuerySet(models.QuerySet["Municipality"]):
         include_domestic: bool = False,
         years: int = 3,
         grace_years: int = 1,
+        general: bool = False,
     ) -> MunicipalityQuerySet:
         """Annotate `agreement_count` and `live_agreement_count` on `as_of`.
 
@@ -84,12 +85,13 @@ class MunicipalityQuerySet(models.QuerySet["Municipality"]):
 
         Counted side by side (the authority as A, then as B), each an index scan of
         agreement_a_status / agreement_b_status, rather than one `A = pk OR B = pk` scan joined
-        to both sides.
+        to both sides. `general=True`: never the shortcut for `as_of` today or later (see
+        registry.models.agreements.settled_on; for tests).
         """
         from .agreements import live_on_q  # agreements.py imports this module
 
-        sides = _counted_sides(as_of=as_of, basis=basis, include_domestic=include_domestic)
-        live = live_on_q(as_of=as_of, years=years, grace_years=grace_years)
+        sides = _counted_sides(as_of=as_of, basis=basis, include_domestic=include_domestic, general=general)
+        live = live_on_q(as_of=as_of, years=years, grace_years=grace_years, general=general)
         return self.annotate(
             agreement_count=_sum_over_sides(sides, None),
             live_agreement_count=_sum_over_sides(sides, live),
@@ -168,7 +170,9 @@ class MunicipalityQuerySet(models.QuerySet["Municipality"]):
         )
 
 
-def _counted_sides(*, as_of, basis: str, include_domestic: bool) -> tuple[models.QuerySet, models.QuerySet]:
+def _counted_sides(
+    *, as_of, basis: str, include_domestic: bool, general: bool = False
+) -> tuple[models.QuerySet, models.QuerySet]:
     """The relationships the coverage audit counts (TwinningAgreementQuerySet.counted) held by the
     outer authority as side A, and as side B: correlated querysets for Exists / Subquery.
 
@@ -177,7 +181,7 @@ def _counted_sides(*, as_of, basis: str, include_domestic: bool) -> tuple[models
     """
     from .agreements import TwinningAgreement  # agreements.py imports this module
 
-    active = TwinningAgreement.objects.active_on(as_of).on_basis(basis).order_by()
+    active = TwinningAgreement.objects.active_on(as_of, general=general).on_basis(basis).order_by()
     if not include_domestic:
         active = active.foreign()
     return active.filter(municipality_a=models.OuterRef("pk")), active.filter(municipality_b=models.OuterRef("pk"))

@@ -345,3 +345,80 @@ def test_growth_per_year_cumulative_and_change(world, django_assert_num_queries)
 
 def test_growth_include_domestic(world):
     assert audits.growth(country="JP", as_of=AS_OF, include_domestic=True)["total"] == 14
+
+
+def test_today_shortcut_agrees_with_the_general_form():
+    """For `as_of` today the expressions read the row's own status and last activity (see
+    registry.models.agreements.settled_on); the general form, which reads the status history and
+    the activity log, must give the same answer on every boundary."""
+    from registry.models.agreements import live_on_q, silent_on_q
+    from registry.services.dates import today, years_before
+
+    as_of = today()
+    window_start, grace = years_before(as_of, 3), years_before(as_of, 1)
+    home = [MunicipalityFactory(name=f"S{n}") for n in range(12)]
+    away = [ForeignCityFactory(name=f"G{n}") for n in range(12)]
+    pairs = iter(zip(home, away, strict=True))
+
+    def sign(signed_on, *activities, status_changes=()):
+        a, b = next(pairs)
+        agreement = AgreementFactory(municipality_a=a, municipality_b=b, signed_on=signed_on)
+        for day in activities:
+            ActivityFactory(agreement=agreement, occurred_on=day)
+        for status, on in status_changes:
+            change_status(agreement=TwinningAgreement.objects.get(pk=agreement.pk), status=status, on=on, reason="r")
+        return agreement
+
+    sign(dt.date(2000, 4, 1), window_start)  # active: exactly `years` before
+    sign(dt.date(2000, 4, 1), window_start - dt.timedelta(days=1))  # dormant: the day before
+    sign(dt.date(2000, 4, 1), as_of)  # active: today
+    sign(grace)  # never: signed exactly one grace period before
+    sign(grace + dt.timedelta(days=1))  # new
+    sign(None)  # never: unknown signing date
+    sign(as_of)  # new, signed today
+    sign(dt.date(2000, 4, 1), status_changes=[("suspended", "2015-01-01")])
+    sign(dt.date(2000, 4, 1), dt.date(2010, 1, 1), status_changes=[("terminated", "2012-01-01")])
+    sign(dt.date(2000, 4, 1), status_changes=[("suspended", "2015-01-01"), ("active", as_of.isoformat())])
+    sign(dt.date(2000, 4, 1), dt.date(2019, 1, 1), status_changes=[("suspended", as_of.isoformat())])
+    domestic = AgreementFactory(municipality_a=home[11], municipality_b=home[0], signed_on=dt.date(2001, 1, 1))
+    ActivityFactory(agreement=domestic, occurred_on=as_of)
+
+    fields = ("pk", "status_on", "last_activity_as_of", "vitality", "in_name_only")
+
+    def vitality(general):
+        rows = TwinningAgreement.objects.with_vitality(as_of=as_of, general=general).order_by("pk")
+        return list(rows.values_list(*fields))
+
+    def pks(queryset):
+        return sorted(queryset.values_list("pk", flat=True))
+
+    simple, general = vitality(False), vitality(True)
+    assert simple == general
+    assert {row[3] for row in simple} == {"active", "dormant", "never", "new"}
+    assert any(row[4] for row in simple) and not all(row[4] for row in simple)
+    agreements = TwinningAgreement.objects.all()
+    assert pks(agreements.active_on(as_of)) == pks(agreements.active_on(as_of, general=True))
+    assert pks(agreements.filter(live_on_q(as_of=as_of))) == pks(
+        agreements.filter(live_on_q(as_of=as_of, general=True))
+    )
+    assert pks(agreements.filter(silent_on_q(as_of=as_of))) == pks(
+        agreements.filter(silent_on_q(as_of=as_of, general=True))
+    )
+    assert pks(agreements.in_name_only(as_of=as_of)) == [row[0] for row in simple if row[4]]
+    for include_domestic in (False, True):
+        counts = [
+            list(
+                Municipality.objects.with_agreement_counts(
+                    as_of=as_of, include_domestic=include_domestic, general=general
+                )
+                .order_by("pk")
+                .values_list("pk", "agreement_count", "live_agreement_count")
+            )
+            for general in (False, True)
+        ]
+        assert counts[0] == counts[1]
+        assert any(row[1] for row in counts[0])
+    # The shortcut really is taken for today and not for yesterday.
+    assert "registry_activitylog" not in str(TwinningAgreement.objects.with_vitality(as_of=as_of).query)
+    yesterday = as_of - dt.timedelta(days=1)
+    assert "registry_activitylog" in str(TwinningAgreement.objects.with_vitality(as_of=yesterday).query)
