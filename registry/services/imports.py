@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -81,21 +81,47 @@ def decode_csv_bytes(raw: bytes) -> str:
         ) from None
 
 
-def read_csv(text: str, *, required: list[str]) -> tuple[list[str], Iterator[tuple[int, dict[str, str]]]]:
-    """Header and (line number, row) pairs; line numbers count the header as line 1.
+def read_csv(text: str, *, required: list[str]) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    """Header and (line number, row) pairs; a row's number is the line it starts on (header = 1).
 
-    A missing required column is a ValidationError naming it.
+    The file's structure is checked before any row is used, and every break is reported by line:
+    a missing required column, a row with more or fewer cells than the header, a quote that is
+    never closed (the row would swallow the lines after it). Any of these is a ValidationError on
+    `file`: a broken file is refused whole, nothing is read from it.
     """
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = [name.strip() for name in (reader.fieldnames or [])]
-    reader.fieldnames = header
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = [name.strip().lstrip("\ufeff") for name in next(reader, [])]
+    except csv.Error as error:
+        raise ValidationError({"file": f"line 1: the header cannot be read ({error})."}) from None
     missing = [name for name in required if name not in header]
     if missing:
         raise ValidationError({"file": f"Missing column(s): {', '.join(missing)}. The header is: {', '.join(header)}."})
 
-    def rows() -> Iterator[tuple[int, dict[str, str]]]:
-        for row in reader:
-            # reader.line_num is the physical line where the row ended (quoted newlines included).
-            yield reader.line_num, {key: (value or "").strip() for key, value in row.items() if key is not None}
-
-    return header, rows()
+    rows: list[tuple[int, dict[str, str]]] = []
+    problems: list[str] = []
+    start = reader.line_num + 1
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:
+            problems.append(f'line {start}: {error}; is a quote (") left open?')
+            break
+        end = reader.line_num
+        if end > start and any("\n" in cell or "\r" in cell for cell in cells):
+            problems.append(
+                f'line {start}: a quoted cell runs on to line {end}; is a quote (") left open on line {start}?'
+            )
+        elif cells and len(cells) != len(header):
+            problems.append(f"line {start}: {len(cells)} cells where the header has {len(header)}.")
+        elif cells:
+            rows.append((start, {key: value.strip() for key, value in zip(header, cells, strict=True)}))
+        start = end + 1
+    if problems:
+        shown = problems[:50]
+        if len(problems) > len(shown):
+            shown.append(f"… and {len(problems) - len(shown)} more.")
+        raise ValidationError({"file": shown})
+    return header, rows
