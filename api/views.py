@@ -10,11 +10,14 @@ overwrite.
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import functools
 import re
+import threading
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import F, Prefetch, QuerySet
 from drf_spectacular.types import OpenApiTypes
@@ -133,7 +136,12 @@ class _CompiledPage:
     def __init__(self, queryset: QuerySet) -> None:
         query = queryset.query
         compiler = query.get_compiler(using=queryset.db)
-        self.sql, self.params = compiler.as_sql()
+        self.db = queryset.db
+        try:
+            self.sql, self.params = compiler.as_sql()
+        except EmptyResultSet:  # a filter that no row can meet (e.g. `pk__in=[]`)
+            self.sql, self.params = None, ()
+            return
         self.names = (
             list(query.selected)
             if query.selected
@@ -147,9 +155,10 @@ class _CompiledPage:
             for position, (functions, expression) in converters.items()
             if (kept := [function for function in functions if function.__name__ not in SHAPED_BY_HAND])
         ]
-        self.db = queryset.db
 
     def rows(self) -> list[dict[str, Any]]:
+        if self.sql is None:
+            return []
         connection = connections[self.db]
         with connection.cursor() as cursor:
             cursor.execute(self.sql, self.params)
@@ -169,42 +178,76 @@ class _CompiledPage:
 
 
 @functools.lru_cache(maxsize=256)
-def _compiled_count(recipe: QuerySet) -> tuple[str, tuple]:
-    sql, params = recipe.order_by().values("pk").query.sql_with_params()
+def _compiled_count(recipe: QuerySet) -> tuple[str, tuple] | None:
+    try:
+        sql, params = recipe.order_by().values("pk").query.sql_with_params()
+    except EmptyResultSet:  # a filter that no row can meet
+        return None
     return f"SELECT COUNT(*) FROM ({sql}) counted", tuple(params)
 
 
 @functools.lru_cache(maxsize=256)
-def _compiled_page(recipe: QuerySet, row_values: tuple[str, ...], start: int, stop: int) -> _CompiledPage:
-    """The rows start:stop of `recipe` in its default ordering, annotations computed for those rows only."""
+def _compiled_page(
+    recipe: QuerySet, base: QuerySet, row_values: tuple[str, ...], start: int, stop: int
+) -> _CompiledPage:
+    """The rows start:stop of `recipe` in its ordering (its default one unless it was ordered), as
+    `base`'s `.values(*row_values)`: `recipe` is `base` with filters, and the outer query selects
+    the page's rows by key alone, so the annotations are computed for those rows only."""
     ordering = list(recipe.query.order_by or recipe.model._meta.ordering)
-    if "pk" not in ordering and "id" not in ordering:
-        ordering.append("pk")  # ties in a stable order within the page
-    page_ids = recipe.values("pk")[start:stop]  # sliced: keeps the default ordering inside IN (…)
-    return _CompiledPage(recipe.filter(pk__in=page_ids).order_by(*ordering).values(*row_values))
+    if "pk" not in ordering and "-pk" not in ordering and "id" not in ordering and "-id" not in ordering:
+        ordering.append("pk")  # ties in a stable order, within the page and across pages
+    keys = recipe
+    if recipe.query.distinct:
+        # DISTINCT would put the ordering's columns in the keys' SELECT: filter by them instead.
+        keys = base.filter(pk__in=recipe.order_by().values("pk"))
+    page_ids = keys.order_by(*ordering).values("pk")[start:stop]  # sliced: keeps the ordering inside IN (…)
+    return _CompiledPage(base.filter(pk__in=page_ids).order_by(*ordering).values(*row_values))
 
 
 class PreparedRows:
-    """An unfiltered list as the paginator sees it (`count()` and slices), run from SQL compiled once.
+    """A list as the paginator sees it (`count()` and slices), run from SQL compiled once.
 
     Compiling the audits' annotated queries costs milliseconds of Python, several times what running
-    them costs (see `manage.py bench_api`). Without filter parameters the SQL depends only on the
-    recipe (one per day, see _agreements_as_of) and the page bounds, so it is compiled once per
-    (recipe, bounds) and every request just executes it: 2 queries (COUNT and the page).
+    them costs (see `manage.py bench_api`). The SQL depends only on the recipe (one per day, see
+    _agreements_as_of; with filters, one per day and filter parameters, see _filtered_recipe) and
+    the page bounds, so it is compiled once per (recipe, bounds) and every request just executes
+    it: 2 queries (COUNT and the page).
     """
 
-    def __init__(self, recipe: QuerySet, row_values: tuple[str, ...]) -> None:
+    def __init__(self, recipe: QuerySet, row_values: tuple[str, ...], base: QuerySet | None = None) -> None:
         self.recipe = recipe
+        self.base = recipe if base is None else base
         self.row_values = row_values
 
     def count(self) -> int:
-        sql, params = _compiled_count(self.recipe)
+        compiled = _compiled_count(self.recipe)
+        if compiled is None:
+            return 0
+        sql, params = compiled
         with connections[self.recipe.db].cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchone()[0]
 
     def __getitem__(self, bounds: slice) -> list[dict[str, Any]]:
-        return _compiled_page(self.recipe, self.row_values, bounds.start or 0, bounds.stop).rows()
+        return _compiled_page(self.recipe, self.base, self.row_values, bounds.start or 0, bounds.stop).rows()
+
+
+#: Filtered recipes by (view, unfiltered recipe, filter parameters); see LeanListMixin.list.
+_FILTERED_RECIPES: collections.OrderedDict[tuple, QuerySet] = collections.OrderedDict()
+_FILTERED_RECIPES_MAX = 256
+_FILTERED_RECIPES_LOCK = threading.Lock()
+#: Longer filter parameters are not remembered (they are filtered through the FilterSet every time).
+_FILTER_KEY_MAX = 1000
+
+
+def _filter_key(query_params: Any) -> tuple | None:
+    """The filter parameters (all but PAGE_ONLY_PARAMS) as a hashable key, None when too long to keep."""
+    key = tuple(
+        sorted((name, tuple(query_params.getlist(name))) for name in query_params if name not in PAGE_ONLY_PARAMS)
+    )
+    if sum(len(name) + sum(len(value) for value in values) for name, values in key) > _FILTER_KEY_MAX:
+        return None
+    return key
 
 
 class LeanListMixin:
@@ -216,7 +259,10 @@ class LeanListMixin:
     2. Those rows' `.values(*row_values)`, annotations included, put back in the page's order.
 
     A request with no filter parameter (only page, page_size, format) skips the FilterSet and the
-    ORM altogether: see PreparedRows and `unfiltered_recipe`.
+    ORM altogether: see PreparedRows and `unfiltered_recipe`. With filter parameters, while the
+    unfiltered recipe applies (every user may read every row), the FilterSet validates them and
+    filters the recipe once; the filtered recipe is remembered under the exact parameters (only
+    once they were valid: a bad value is a 400 every time) and answered as PreparedRows too.
     """
 
     row_values: tuple[str, ...] = ()
@@ -228,13 +274,36 @@ class LeanListMixin:
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         shape = type(self).shape_rows
-        recipe = self.unfiltered_recipe() if PAGE_ONLY_PARAMS.issuperset(request.query_params) else None
+        recipe = self.unfiltered_recipe()
         if recipe is not None:
-            page = self.paginate_queryset(PreparedRows(recipe, self.row_values))
+            params = request.query_params
+            if PAGE_ONLY_PARAMS.issuperset(params):
+                rows = PreparedRows(recipe, self.row_values)
+            else:
+                filtered = self._filtered_recipe(recipe, _filter_key(params))
+                rows = PreparedRows(filtered, self.row_values, base=recipe)
+            page = self.paginate_queryset(rows)
             return self.get_paginated_response(shape(page, self.get_serializer_context()))
         ids = self.paginate_queryset(self.filter_queryset(self.get_queryset()).values_list("pk", flat=True))
         rows = {row["id"]: row for row in self.get_queryset().filter(pk__in=ids).order_by().values(*self.row_values)}
         return self.get_paginated_response(shape([rows[pk] for pk in ids], self.get_serializer_context()))
+
+    def _filtered_recipe(self, recipe: QuerySet, key: tuple | None) -> QuerySet:
+        """`recipe` through the filter backends (which validate: 400 on bad input), remembered by `key`."""
+        cache_key = (type(self), recipe, key)
+        if key is not None:
+            with _FILTERED_RECIPES_LOCK:
+                filtered = _FILTERED_RECIPES.get(cache_key)
+                if filtered is not None:
+                    _FILTERED_RECIPES.move_to_end(cache_key)
+                    return filtered
+        filtered = self.filter_queryset(self.get_queryset())
+        if key is not None:
+            with _FILTERED_RECIPES_LOCK:
+                _FILTERED_RECIPES[cache_key] = filtered
+                while len(_FILTERED_RECIPES) > _FILTERED_RECIPES_MAX:
+                    _FILTERED_RECIPES.popitem(last=False)
+        return filtered
 
 
 class RegistryViewSet(viewsets.GenericViewSet):
