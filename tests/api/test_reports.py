@@ -210,3 +210,24 @@ def test_in_name_only_later_pages_keep_the_order(world, anonymous, django_assert
     assert [row["id"] for row in second["results"]] == [world.c1_f4.pk, world.c4_f14.pk, world.t3_f13.pk]
     assert [row["id"] for row in last["results"]] == [world.v2_f11.pk, world.c7_f7.pk]
     assert [row["vitality"] for row in last["results"]] == ["dormant", "dormant"]
+
+
+def test_api_admin_and_csv_give_the_same_coverage(world, anonymous, admin_user_persona, client):
+    api = anonymous.get("/api/reports/coverage/", {"as_of": AS_OF}).json()
+    csv_by_tier = {
+        row["tier"]: row for row in csv_rows(anonymous.get("/api/reports/coverage/", {"as_of": AS_OF, "format": "csv"}))
+    }
+    client.force_login(admin_user_persona)
+    admin_report = client.get("/admin/audits/coverage/", {"as_of": AS_OF, "country": "JP"}).context["report"]
+
+    for api_row, admin_row in zip(
+        [*api["tiers"], api["total"]], [*admin_report["tiers"], admin_report["total"]], strict=True
+    ):
+        tier = api_row.get("tier", "total")
+        assert {key: admin_row[key] for key in api_row if key != "tier"} == {
+            key: value for key, value in api_row.items() if key != "tier"
+        }, tier
+        # A rate of a tier without authorities is null in JSON, an empty cell in CSV.
+        assert {key: "" if value is None else str(value) for key, value in api_row.items() if key != "tier"} == {
+            key: value for key, value in csv_by_tier[tier].items() if key != "tier"
+        }, tier
