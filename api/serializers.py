@@ -8,7 +8,8 @@ coordinators (see InternalFieldsMixin; the rule itself is registry.services.acce
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+import functools
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
@@ -452,39 +453,98 @@ def _partial_date(value: Any, precision: str) -> str | None:
     return text[:4] if precision == DatePrecision.YEAR else text[:7]
 
 
-def agreement_rows(rows: list[dict[str, Any]], context: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """`.values(*AGREEMENT_ROW_VALUES)` rows (with_vitality annotated) shaped as AgreementSerializer."""
+@functools.lru_cache(maxsize=32)
+def _positions(names: tuple[str, ...]) -> dict[str, int]:
+    return {name: position for position, name in enumerate(names)}
+
+
+def agreement_rows(
+    rows: Iterable[Sequence[Any]], names: tuple[str, ...], context: Mapping[str, Any]
+) -> list[dict[str, Any]]:
+    """Rows of the columns AGREEMENT_ROW_VALUES (with_vitality annotated), as tuples whose columns are
+    `names` (any order), shaped as AgreementSerializer in one pass."""
     allowed = context.get("internal_ids", frozenset())
+    at = _positions(names)
+    side_a = [(name, at[f"municipality_a__{name}"]) for name in _SIDE_FIELDS]
+    side_b = [(name, at[f"municipality_b__{name}"]) for name in _SIDE_FIELDS]
+    internal = [(name, at[name]) for name in AGREEMENT_INTERNAL_FIELDS]
+    a_id, b_id = at["municipality_a__id"], at["municipality_b__id"]
+    (
+        id_,
+        kind,
+        signed_on,
+        precision,
+        expires_on,
+        status,
+        status_changed_on,
+        status_reason,
+        heads_signed,
+        fields_unrestricted,
+        assembly_approved,
+        clair_countable,
+        exchange_fields,
+        public_notes,
+        source_url,
+        source,
+        last_activity_on,
+        vitality,
+        in_name_only,
+        version,
+    ) = (
+        at[name]
+        for name in (
+            "id",
+            "kind",
+            "signed_on",
+            "signed_on_precision",
+            "expires_on",
+            "status",
+            "status_changed_on",
+            "status_reason",
+            "heads_signed",
+            "fields_unrestricted",
+            "assembly_approved",
+            "clair_countable",
+            "exchange_fields",
+            "public_notes",
+            "source_url",
+            "source",
+            "last_activity_on",
+            "vitality",
+            "in_name_only",
+            "version",
+        )
+    )
+    everything = allowed == ALL
     shaped = []
     for row in rows:
-        side_a, side_b = row["municipality_a__id"], row["municipality_b__id"]
         data = {
-            "id": row["id"],
-            "municipality_a": {name: row[f"municipality_a__{name}"] for name in _SIDE_FIELDS},
-            "municipality_b": {name: row[f"municipality_b__{name}"] for name in _SIDE_FIELDS},
-            "kind": row["kind"],
-            "signed_on": _partial_date(row["signed_on"], row["signed_on_precision"]),
-            "signed_on_precision": row["signed_on_precision"],
-            "expires_on": _iso(row["expires_on"]),
-            "status": row["status"],
-            "status_changed_on": _iso(row["status_changed_on"]),
-            "status_reason": row["status_reason"],
-            "heads_signed": bool(row["heads_signed"]),
-            "fields_unrestricted": bool(row["fields_unrestricted"]),
-            "assembly_approved": bool(row["assembly_approved"]),
-            "clair_countable": bool(row["clair_countable"]),
-            "exchange_fields": row["exchange_fields"],
-            "public_notes": row["public_notes"],
-            "source_url": row["source_url"],
-            "source": row["source"],
-            "last_activity_on": _iso(row["last_activity_on"]),
-            "vitality": row["vitality"],
-            "in_name_only": bool(row["in_name_only"]),
-            "version": row["version"],
+            "id": row[id_],
+            "municipality_a": {name: row[position] for name, position in side_a},
+            "municipality_b": {name: row[position] for name, position in side_b},
+            "kind": row[kind],
+            "signed_on": _partial_date(row[signed_on], row[precision]),
+            "signed_on_precision": row[precision],
+            "expires_on": _iso(row[expires_on]),
+            "status": row[status],
+            "status_changed_on": _iso(row[status_changed_on]),
+            "status_reason": row[status_reason],
+            "heads_signed": bool(row[heads_signed]),
+            "fields_unrestricted": bool(row[fields_unrestricted]),
+            "assembly_approved": bool(row[assembly_approved]),
+            "clair_countable": bool(row[clair_countable]),
+            "exchange_fields": row[exchange_fields],
+            "public_notes": row[public_notes],
+            "source_url": row[source_url],
+            "source": row[source],
+            "last_activity_on": _iso(row[last_activity_on]),
+            "vitality": row[vitality],
+            "in_name_only": bool(row[in_name_only]),
+            "version": row[version],
         }
-        if allowed == ALL or side_a in allowed or side_b in allowed:
-            for name in AGREEMENT_INTERNAL_FIELDS:
-                data[name] = row[name]
+        if everything or row[a_id] in allowed or row[b_id] in allowed:
+            for name, position in internal:
+                data[name] = row[position]
         shaped.append(data)
     return shaped
 
@@ -507,26 +567,62 @@ MUNICIPALITY_ROW_VALUES: tuple[str, ...] = (
 )
 
 
-def municipality_rows(rows: list[dict[str, Any]], context: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """`.values(*MUNICIPALITY_ROW_VALUES)` rows (with_agreement_counts annotated) shaped as MunicipalitySerializer."""
+def municipality_rows(
+    rows: Iterable[Sequence[Any]], names: tuple[str, ...], context: Mapping[str, Any]
+) -> list[dict[str, Any]]:
+    """Rows of the columns MUNICIPALITY_ROW_VALUES (with_agreement_counts annotated), as tuples whose
+    columns are `names` (any order), shaped as MunicipalitySerializer in one pass."""
+    at = _positions(names)
+    parent = [(name, at[f"parent__{name}"]) for name in _SIDE_FIELDS]
+    parent_id = at["parent__id"]
+    (
+        id_,
+        name_,
+        name_en,
+        name_kana,
+        country,
+        tier,
+        lg_code,
+        population,
+        latitude,
+        longitude,
+        successor,
+        abolished_on,
+        agreement_count,
+    ) = (
+        at[name]
+        for name in (
+            "id",
+            "name",
+            "name_en",
+            "name_kana",
+            "country",
+            "tier",
+            "lg_code",
+            "population",
+            "latitude",
+            "longitude",
+            "successor",
+            "abolished_on",
+            "agreement_count",
+        )
+    )
     return [
         {
-            "id": row["id"],
-            "name": row["name"],
-            "name_en": row["name_en"],
-            "name_kana": row["name_kana"],
-            "country": row["country"],
-            "tier": row["tier"],
-            "parent": (
-                {name: row[f"parent__{name}"] for name in _SIDE_FIELDS} if row["parent__id"] is not None else None
-            ),
-            "lg_code": row["lg_code"],
-            "population": row["population"],
-            "latitude": row["latitude"],
-            "longitude": row["longitude"],
-            "successor": row["successor"],
-            "abolished_on": _iso(row["abolished_on"]),
-            "agreement_count": row["agreement_count"],
+            "id": row[id_],
+            "name": row[name_],
+            "name_en": row[name_en],
+            "name_kana": row[name_kana],
+            "country": row[country],
+            "tier": row[tier],
+            "parent": ({name: row[position] for name, position in parent} if row[parent_id] is not None else None),
+            "lg_code": row[lg_code],
+            "population": row[population],
+            "latitude": row[latitude],
+            "longitude": row[longitude],
+            "successor": row[successor],
+            "abolished_on": _iso(row[abolished_on]),
+            "agreement_count": row[agreement_count],
         }
         for row in rows
     ]

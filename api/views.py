@@ -28,8 +28,10 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
 from rest_framework.exceptions import ParseError, PermissionDenied
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle
 
 from registry.models import (
@@ -137,16 +139,14 @@ class _CompiledPage:
         query = queryset.query
         compiler = query.get_compiler(using=queryset.db)
         self.db = queryset.db
+        self.names = tuple(
+            query.selected if query.selected else (*query.extra_select, *query.values_select, *query.annotation_select)
+        )
         try:
             self.sql, self.params = compiler.as_sql()
         except EmptyResultSet:  # a filter that no row can meet (e.g. `pk__in=[]`)
             self.sql, self.params = None, ()
             return
-        self.names = (
-            list(query.selected)
-            if query.selected
-            else [*query.extra_select, *query.values_select, *query.annotation_select]
-        )
         # As SQLCompiler.results_iter: the backend's and the fields' converters (dates on SQLite,
         # JSON, booleans), by column.
         converters = compiler.get_converters([column[0] for column in compiler.select[: compiler.col_count]])
@@ -156,24 +156,23 @@ class _CompiledPage:
             if (kept := [function for function in functions if function.__name__ not in SHAPED_BY_HAND])
         ]
 
-    def rows(self) -> list[dict[str, Any]]:
+    def rows(self) -> list[Any]:
+        """The rows as tuples (lists when a column was converted) in the order of `names`."""
         if self.sql is None:
             return []
         connection = connections[self.db]
         with connection.cursor() as cursor:
             cursor.execute(self.sql, self.params)
-            fetched = cursor.fetchall()
-        names, converters = self.names, self.converters
-        rows = []
-        for row in fetched:
-            if converters:
-                row = list(row)
+            rows = cursor.fetchall()
+        converters = self.converters
+        if converters:
+            for index, row in enumerate(rows):
+                row = rows[index] = list(row)
                 for position, (functions, expression) in converters:
                     value = row[position]
                     for function in functions:
                         value = function(value, expression, connection)
                     row[position] = value
-            rows.append(dict(zip(names, row, strict=True)))
         return rows
 
 
@@ -218,6 +217,7 @@ class PreparedRows:
         self.recipe = recipe
         self.base = recipe if base is None else base
         self.row_values = row_values
+        self.names = row_values  # the columns of the rows last sliced (see __getitem__)
 
     def count(self) -> int:
         compiled = _compiled_count(self.recipe)
@@ -228,8 +228,10 @@ class PreparedRows:
             cursor.execute(sql, params)
             return cursor.fetchone()[0]
 
-    def __getitem__(self, bounds: slice) -> list[dict[str, Any]]:
-        return _compiled_page(self.recipe, self.base, self.row_values, bounds.start or 0, bounds.stop).rows()
+    def __getitem__(self, bounds: slice) -> list[Any]:
+        page = _compiled_page(self.recipe, self.base, self.row_values, bounds.start or 0, bounds.stop)
+        self.names = page.names  # the columns of the rows, for the row shape
+        return page.rows()
 
 
 #: Filtered recipes by (view, unfiltered recipe, filter parameters); see LeanListMixin.list.
@@ -256,7 +258,7 @@ class LeanListMixin:
     1. The page of ids, from the filtered and ordered QuerySet: `.values_list("pk")` leaves out every
        annotation the filters and the ordering do not use, so the audits' per-row expressions are not
        computed for every row of the table just to sort it.
-    2. Those rows' `.values(*row_values)`, annotations included, put back in the page's order.
+    2. Those rows' `.values_list(*row_values)`, annotations included, put back in the page's order.
 
     A request with no filter parameter (only page, page_size, format) skips the FilterSet and the
     ORM altogether: see PreparedRows and `unfiltered_recipe`. With filter parameters, while the
@@ -283,10 +285,11 @@ class LeanListMixin:
                 filtered = self._filtered_recipe(recipe, _filter_key(params))
                 rows = PreparedRows(filtered, self.row_values, base=recipe)
             page = self.paginate_queryset(rows)
-            return self.get_paginated_response(shape(page, self.get_serializer_context()))
+            return self.get_paginated_response(shape(page, rows.names, self.get_serializer_context()))
         ids = self.paginate_queryset(self.filter_queryset(self.get_queryset()).values_list("pk", flat=True))
-        rows = {row["id"]: row for row in self.get_queryset().filter(pk__in=ids).order_by().values(*self.row_values)}
-        return self.get_paginated_response(shape([rows[pk] for pk in ids], self.get_serializer_context()))
+        names = self.row_values  # `id` first
+        by_id = {row[0]: row for row in self.get_queryset().filter(pk__in=ids).order_by().values_list(*names)}
+        return self.get_paginated_response(shape([by_id[pk] for pk in ids], names, self.get_serializer_context()))
 
     def _filtered_recipe(self, recipe: QuerySet, key: tuple | None) -> QuerySet:
         """`recipe` through the filter backends (which validate: 400 on bad input), remembered by `key`."""
@@ -312,6 +315,19 @@ class RegistryViewSet(viewsets.GenericViewSet):
     authentication_classes = [TokenAuthentication, SessionAuthentication]
     filterset_class: type | None = None
     csv_filename = "registry-export"
+
+    def perform_content_negotiation(self, request: Request, force: bool = False) -> tuple[Any, str]:
+        """DRF's negotiation, answered at once in the common case: no `format` (suffix or parameter)
+        and no Accept header or `*/*` pick the first renderer, JSON (what DRF would pick too)."""
+        renderer_class = self.renderer_classes[0]
+        if (
+            self.format_kwarg is None
+            and request.META.get("HTTP_ACCEPT", "*/*") == "*/*"
+            and api_settings.URL_FORMAT_OVERRIDE not in request._request.GET
+            and issubclass(renderer_class, JSONRenderer)
+        ):
+            return renderer_class(), renderer_class.media_type
+        return super().perform_content_negotiation(request, force)
 
     def get_serializer_context(self) -> dict[str, Any]:
         context = super().get_serializer_context()

@@ -78,3 +78,36 @@ def test_filtered_list_costs_two_queries(api, own_agreement, other_agreement, dj
     # The second time the filtered SQL is remembered (no FilterSet): still 2.
     with django_assert_num_queries(2):
         assert api(None).get("/api/agreements/?country=JP").json()["count"] == 2
+
+
+@pytest.mark.parametrize(
+    ("query", "accept", "content_type"),
+    [
+        ("", None, "application/json"),
+        ("", "*/*", "application/json"),
+        ("?format=csv", None, "text/csv"),
+        ("", "text/csv", "text/csv"),
+        ("", "text/html", "text/html"),
+        ("?format=json", None, "application/json"),
+        ("", "application/json; indent=2", "application/json"),
+        ("?country=JP&format=csv", None, "text/csv"),
+    ],
+)
+def test_negotiation_shortcut_only_when_nothing_is_asked(api, own_agreement, query, accept, content_type):
+    """No format and no Accept (or */*) answer JSON at once (api.views.RegistryViewSet); anything asked
+    for still goes through DRF's negotiation."""
+    headers = {"HTTP_ACCEPT": accept} if accept else {}
+    response = api(None).get(f"/api/agreements/{query}", **headers)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith(content_type)
+
+
+def test_filtered_list_bad_input_is_400_every_time(api, own_agreement):
+    """Only valid filter parameters are remembered (api.views.LeanListMixin): a bad one is a 400 each time."""
+    client = api(None)
+    for _ in range(2):
+        assert client.get("/api/agreements/?country=JPN").status_code == 400
+        assert client.get("/api/agreements/?in_name_only=perhaps").status_code == 400
+    assert client.get("/api/agreements/?country=JP").status_code == 200
+    assert client.get("/api/agreements/?country=JP").json()["count"] == 1
+    assert client.get("/api/agreements/?country=jp&kind=sister&kind=friendship").json()["count"] == 1
