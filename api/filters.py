@@ -161,7 +161,8 @@ class RegistryFilterSet(filters.FilterSet):
 
 class MunicipalityFilter(RegistryFilterSet):
     country = CountryFilter(help_text="ISO 3166-1 alpha-2 country code, e.g. JP.")
-    tier = filters.MultipleChoiceFilter(choices=Tier.choices, help_text="Tier; repeat for several.")
+    # distinct=False: a filter on the row's own column cannot repeat a row (DISTINCT would only cost).
+    tier = filters.MultipleChoiceFilter(choices=Tier.choices, distinct=False, help_text="Tier; repeat for several.")
     prefecture = PrefectureFilter(
         method="filter_prefecture",
         help_text="Municipalities of a prefecture: its local government code (420000) or id.",
@@ -214,8 +215,13 @@ class AgreementFilter(RegistryFilterSet):
         help_text="Agreements of a prefecture or of its municipalities: local government code (420000) or id.",
     )
     tier = filters.MultipleChoiceFilter(choices=Tier.choices, method="filter_tier", help_text="Tier of either side.")
-    kind = filters.MultipleChoiceFilter(choices=AgreementKind.choices, help_text="Kind; repeat for several.")
-    status = filters.MultipleChoiceFilter(choices=AgreementStatus.choices, help_text="Status; repeat for several.")
+    # distinct=False: filters on the row's own column cannot repeat a row (DISTINCT would only cost).
+    kind = filters.MultipleChoiceFilter(
+        choices=AgreementKind.choices, distinct=False, help_text="Kind; repeat for several."
+    )
+    status = filters.MultipleChoiceFilter(
+        choices=AgreementStatus.choices, distinct=False, help_text="Status; repeat for several."
+    )
     signed_year_min = YearFilter(
         field_name="signed_on__year", lookup_expr="gte", help_text="Signed in this year or later."
     )

@@ -111,3 +111,23 @@ def test_filtered_list_bad_input_is_400_every_time(api, own_agreement):
     assert client.get("/api/agreements/?country=JP").status_code == 200
     assert client.get("/api/agreements/?country=JP").json()["count"] == 1
     assert client.get("/api/agreements/?country=jp&kind=sister&kind=friendship").json()["count"] == 1
+
+
+@pytest.mark.parametrize("distinct", [False, True])
+def test_prepared_rows_of_a_filtered_recipe_equal_the_orm(own_agreement, other_agreement, distinct):
+    """PreparedRows over a filtered recipe (DISTINCT too: then the keys are filtered in a subquery)
+    answers the ORM's count and page, in the recipe's ordering with ties by key."""
+    from api.views import PreparedRows
+    from registry.models import TwinningAgreement
+
+    AgreementFactory(signed_on="1999", status="terminated", status_changed_on="2005-06")
+    base = TwinningAgreement.objects.with_vitality(as_of=dt.date.today())
+    recipe = base.filter(status__in=["active", "terminated"]).order_by("-status")
+    if distinct:
+        recipe = recipe.distinct()
+    rows = PreparedRows(recipe, ("id", "status", "vitality"), base=base)
+    expected = list(recipe.order_by("-status", "pk").values_list("id", "status", "vitality"))
+    assert rows.count() == len(expected) == 3
+    page = rows[1:3]
+    assert [tuple(row) for row in page] == expected[1:3]
+    assert rows.names == ("id", "status", "vitality")
