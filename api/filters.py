@@ -253,14 +253,14 @@ class AgreementFilter(RegistryFilterSet):
     def filter_municipality(self, queryset: QuerySet, name: str, value: int) -> QuerySet:
         return queryset.involving(int(value))
 
+    # Both read the agreement's own side countries (`country_a` / `country_b`, copied from the sides
+    # by every service that writes an agreement, as the reports rely on): no join to the sides.
+
     def filter_country(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return queryset.filter(Q(municipality_a__country=value) | Q(municipality_b__country=value))
+        return queryset.involving_country(value)
 
     def filter_partner_country(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return queryset.filter(
-            (Q(municipality_a__country=value) & ~Q(municipality_b__country=value))
-            | (Q(municipality_b__country=value) & ~Q(municipality_a__country=value))
-        )
+        return queryset.filter((Q(country_a=value) & ~Q(country_b=value)) | (Q(country_b=value) & ~Q(country_a=value)))
 
     def filter_prefecture(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         prefectures = Municipality.objects.filter(_prefecture_ids(value)).values("pk")
