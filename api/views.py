@@ -19,7 +19,8 @@ from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import F, Prefetch, QuerySet
+from django.db.models import DateField, DateTimeField, F, Prefetch, QuerySet, TextField
+from django.db.models.functions import Cast
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -140,7 +141,12 @@ class _CompiledPage:
         compiler = query.get_compiler(using=queryset.db)
         self.db = queryset.db
         self.names = tuple(
-            query.selected if query.selected else (*query.extra_select, *query.values_select, *query.annotation_select)
+            name.removeprefix(ISO_TEXT)
+            for name in (
+                query.selected
+                if query.selected
+                else (*query.extra_select, *query.values_select, *query.annotation_select)
+            )
         )
         try:
             self.sql, self.params = compiler.as_sql()
@@ -200,7 +206,30 @@ def _compiled_page(
         # DISTINCT would put the ordering's columns in the keys' SELECT: filter by them instead.
         keys = base.filter(pk__in=recipe.order_by().values("pk"))
     page_ids = keys.order_by(*ordering).values("pk")[start:stop]  # sliced: keeps the ordering inside IN (…)
-    return _CompiledPage(base.filter(pk__in=page_ids).order_by(*ordering).values(*row_values))
+    rows = base.filter(pk__in=page_ids).order_by(*ordering)
+    dates = _sqlite_date_columns(base, row_values)
+    if not dates:
+        return _CompiledPage(rows.values(*row_values))
+    # SQLite: the dates as their stored ISO text (CAST has no declared type, so sqlite3 does not
+    # parse them into dates that the row shape would write back as the same text).
+    rows = rows.annotate(**{ISO_TEXT + name: Cast(name, TextField()) for name in dates})
+    return _CompiledPage(rows.values(*(ISO_TEXT + name if name in dates else name for name in row_values)))
+
+
+#: Prefix of the SQLite ISO-text date columns (see _compiled_page), dropped from the row names.
+ISO_TEXT = "iso_text_"
+
+
+def _sqlite_date_columns(queryset: QuerySet, row_values: tuple[str, ...]) -> frozenset[str]:
+    """The plain DateField columns among `row_values` when `queryset` reads SQLite, else none."""
+    if connections[queryset.db].vendor != "sqlite":
+        return frozenset()
+    fields = {field.name: field for field in queryset.model._meta.concrete_fields}
+    return frozenset(
+        name
+        for name in row_values
+        if isinstance(fields.get(name), DateField) and not isinstance(fields.get(name), DateTimeField)
+    )
 
 
 class PreparedRows:
