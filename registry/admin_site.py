@@ -12,4 +12,3 @@ class RegistryAdminSite(AuditAdminSiteMixin, admin.AdminSite):
     site_header = _("Sister-city registry")
     site_title = _("Sister-city registry admin")
     index_title = _("Data care and audits")
-

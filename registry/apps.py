@@ -9,4 +9,3 @@ class RegistryConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks  # noqa: F401  (registers the system checks)
-
