@@ -15,6 +15,7 @@ import datetime as dt
 import functools
 import re
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
@@ -32,6 +33,7 @@ from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle
 
@@ -374,6 +376,38 @@ class RegistryViewSet(viewsets.GenericViewSet):
 # --- Municipalities and networks (reference data: read-only here, kept by imports and the admin) -----
 
 
+class VersionedWritesMixin:
+    """PUT / PATCH / DELETE of a versioned row through its service, with If-Match (see the module docstring).
+
+    A viewset names its input serializer and its two services; the service receives the object under
+    the name of the model (`agreement=`, `activity=`, `membership=`) and the version the client edited.
+    """
+
+    update_serializer_class: type[BaseSerializer]
+    update_service: Callable[..., Any]
+    delete_service: Callable[..., None]
+    service_argument: str
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        instance = self.get_object()
+        version = expected_version(request, instance.version)
+        payload = self.update_serializer_class(data=request.data, partial=kwargs.get("partial", False))
+        payload.is_valid(raise_exception=True)
+        instance = self.update_service(
+            **{self.service_argument: instance}, by=request.user, expected_version=version, **payload.validated_data
+        )
+        return self.detail_response(instance)
+
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        instance = self.get_object()
+        self.delete_service(
+            **{self.service_argument: instance},
+            by=request.user,
+            expected_version=expected_version(request, instance.version),
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 @extend_schema_view(
     list=extend_schema(summary="Municipalities, home and foreign", parameters=[]),
     retrieve=extend_schema(summary="One municipality"),
@@ -433,6 +467,7 @@ class NetworkViewSet(RegistryViewSet, mixins.ListModelMixin, mixins.RetrieveMode
 class AgreementViewSet(
     LeanListMixin,
     ETagRetrieveMixin,
+    VersionedWritesMixin,
     RegistryViewSet,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -492,22 +527,10 @@ class AgreementViewSet(
         agreement = sign_agreement(by=request.user, **arguments)
         return self.detail_response(agreement, status_code=status.HTTP_201_CREATED)
 
-    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        agreement = self.get_object()
-        version = expected_version(request, agreement.version)
-        payload = serializers.AgreementUpdateSerializer(data=request.data, partial=kwargs.get("partial", False))
-        payload.is_valid(raise_exception=True)
-        agreement = update_agreement(
-            agreement=agreement, by=request.user, expected_version=version, **payload.validated_data
-        )
-        return self.detail_response(agreement)
-
-    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        agreement = self.get_object()
-        delete_agreement(
-            agreement=agreement, by=request.user, expected_version=expected_version(request, agreement.version)
-        )
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    service_argument = "agreement"
+    update_serializer_class = serializers.AgreementUpdateSerializer
+    update_service = staticmethod(update_agreement)
+    delete_service = staticmethod(delete_agreement)
 
     @extend_schema(
         summary="Suspend, terminate or reactivate an agreement",
@@ -548,6 +571,7 @@ class AgreementViewSet(
 )
 class ActivityViewSet(
     ETagRetrieveMixin,
+    VersionedWritesMixin,
     RegistryViewSet,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -586,22 +610,10 @@ class ActivityViewSet(
         activity = log_activity(by=request.user, **payload.validated_data)
         return self.detail_response(activity, status_code=status.HTTP_201_CREATED)
 
-    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        activity = self.get_object()
-        version = expected_version(request, activity.version)
-        payload = serializers.ActivityUpdateSerializer(data=request.data, partial=kwargs.get("partial", False))
-        payload.is_valid(raise_exception=True)
-        activity = update_activity(
-            activity=activity, by=request.user, expected_version=version, **payload.validated_data
-        )
-        return self.detail_response(activity)
-
-    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        activity = self.get_object()
-        delete_activity(
-            activity=activity, by=request.user, expected_version=expected_version(request, activity.version)
-        )
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    service_argument = "activity"
+    update_serializer_class = serializers.ActivityUpdateSerializer
+    update_service = staticmethod(update_activity)
+    delete_service = staticmethod(delete_activity)
 
 
 # --- Network memberships -------------------------------------------------------------------------
@@ -629,6 +641,7 @@ class ActivityViewSet(
 )
 class MembershipViewSet(
     ETagRetrieveMixin,
+    VersionedWritesMixin,
     RegistryViewSet,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -655,22 +668,10 @@ class MembershipViewSet(
         membership = join_network(by=request.user, **payload.validated_data)
         return self.detail_response(membership, status_code=status.HTTP_201_CREATED)
 
-    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        membership = self.get_object()
-        version = expected_version(request, membership.version)
-        payload = serializers.MembershipUpdateSerializer(data=request.data, partial=kwargs.get("partial", False))
-        payload.is_valid(raise_exception=True)
-        membership = update_membership(
-            membership=membership, by=request.user, expected_version=version, **payload.validated_data
-        )
-        return self.detail_response(membership)
-
-    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        membership = self.get_object()
-        delete_membership(
-            membership=membership, by=request.user, expected_version=expected_version(request, membership.version)
-        )
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    service_argument = "membership"
+    update_serializer_class = serializers.MembershipUpdateSerializer
+    update_service = staticmethod(update_membership)
+    delete_service = staticmethod(delete_membership)
 
 
 # --- History (coordinators only; everyone else: 404) ---------------------------------------------
