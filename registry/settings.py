@@ -7,6 +7,7 @@ REGISTRY_DEBUG unset; `manage.py check --deploy` is then clean.
 
 import os
 import secrets
+import warnings
 from pathlib import Path
 
 import dj_database_url
@@ -144,8 +145,9 @@ STORAGES = {
     },
 }
 # Serve static files from the app directories too, so `runserver` without DEBUG and the
-# test server work without a collectstatic step.
+# test server work without a collectstatic step (then STATIC_ROOT does not exist yet: no warning).
 WHITENOISE_USE_FINDERS = True
+warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
 
 LOGIN_URL = "admin:login"
 
