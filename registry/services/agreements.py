@@ -71,7 +71,8 @@ def _refuse_duplicate(a: Municipality, b: Municipality) -> None:
         )
 
 
-def _check_sides(a: Municipality, b: Municipality, *, on: dt.date | None) -> None:
+def check_sides(a: Municipality, b: Municipality, *, on: dt.date | None) -> None:
+    """The sides rule of every agreement write (bulk imports too): not with itself, no abolished side."""
     if a.pk == b.pk:
         raise ValidationError(
             {"municipality_b": _("A municipality cannot twin with itself (%(name)s).") % {"name": a}}, code="self_pair"
@@ -139,7 +140,7 @@ def sign_agreement(
     partial = signed_on if isinstance(signed_on, PartialDate) else parse_partial_date(signed_on, field="signed_on")
     signed_date = partial.value if partial else None
     ensure_not_future(signed_date, field="signed_on")
-    _check_sides(a, b, on=signed_date)
+    check_sides(a, b, on=signed_date)
     _check_status(status)
     changed = parse_partial_date(status_changed_on, field="status_changed_on")
     changed_date = changed.value if changed else None

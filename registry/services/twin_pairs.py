@@ -46,7 +46,7 @@ from registry.models import (
     TwinningAgreement,
 )
 
-from .agreements import _check_sides
+from .agreements import check_sides
 from .imports import ImportSummary, Progress, no_progress, read_csv
 from .jp_names import Authority, JapaneseMatch, JapaneseNameMatcher, distance_km
 
@@ -457,7 +457,7 @@ def import_twin_pairs_rows(
         is_japan_foreign = (a.country == "JP") != (b.country == "JP")
         try:
             # The same rules as sign_agreement: not with itself, not with an abolished authority.
-            _check_sides(a, b, on=None)
+            check_sides(a, b, on=None)
         except ValidationError as error:
             _reject(
                 summary,
