@@ -129,6 +129,9 @@ LANGUAGE_CODE = os.environ.get("REGISTRY_LANGUAGE_CODE", "en")
 LANGUAGES = [("ja", _("Japanese")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "registry" / "locale"]
 TIME_ZONE = os.environ.get("REGISTRY_TIME_ZONE", "Asia/Tokyo")
+#: The home country of the audits (ISO 3166-1 alpha-2): vitality and "in name only" are judged for
+#: relationships with a side in it wherever no `country` is given (agreement lists, admin).
+REGISTRY_HOME_COUNTRY = os.environ.get("REGISTRY_HOME_COUNTRY", "JP").strip().upper() or "JP"
 USE_I18N = True
 USE_TZ = True
 

@@ -76,6 +76,32 @@ class CountingBasis(models.TextChoices):
     CLAIR = "clair", _("CLAIR-countable only")
 
 
+def home_country() -> str:
+    """The home country of the audits when none is given: settings.REGISTRY_HOME_COUNTRY (default JP)."""
+    return getattr(settings, "REGISTRY_HOME_COUNTRY", "JP").upper()
+
+
+def home_side_q(country: str) -> Q:
+    """At least one side in `country`: the relationships whose activity the registry records, so the
+    only ones that have a vitality (read from the agreement's own side countries)."""
+    country = country.upper()
+    return Q(country_a=country) | Q(country_b=country)
+
+
+def audit_scope_q(country: str, *, include_domestic: bool = False) -> Q:
+    """The relationships the in-name-only audit of `country` judges: at least one side in `country`
+    and, unless `include_domestic`, the other side abroad (as the coverage audit counts them).
+
+    Everything else is outside the audit: a pair of two foreign authorities (nobody logs its
+    activity here, so "no activity" says nothing) and, by default, a domestic pair.
+    """
+    country = country.upper()
+    scope = home_side_q(country)
+    if not include_domestic:
+        scope &= ~Q(country_a=country, country_b=country)
+    return scope
+
+
 def settled_on(as_of: dt.date, *, general: bool = False) -> bool:
     """True when `as_of` is today or later (and `general` is not asked for): then every row's own
     `status` and `last_activity_on` ARE its values as of that day.
@@ -178,60 +204,128 @@ class TwinningAgreementQuerySet(models.QuerySet["TwinningAgreement"]):
         """Annotate `status_on`: the status on `as_of` per the status history (None before the signing)."""
         return self.annotate(status_on=status_on_expression(as_of, general=general))
 
+    def audited(self, *, country: str | None = None, include_domestic: bool = False) -> TwinningAgreementQuerySet:
+        """The relationships the in-name-only audit of `country` (default: the home country) judges;
+        see audit_scope_q."""
+        return self.filter(audit_scope_q(country or home_country(), include_domestic=include_domestic))
+
     def with_vitality(
-        self, *, as_of: dt.date, years: int = 3, grace_years: int = 1, general: bool = False
+        self,
+        *,
+        as_of: dt.date,
+        years: int = 3,
+        grace_years: int = 1,
+        general: bool = False,
+        country: str | None = None,
+        include_domestic: bool = False,
+        exclude_demo: bool = False,
     ) -> TwinningAgreementQuerySet:
-        """Annotate `status_on`, `last_activity_as_of`, `vitality` and `in_name_only` for `as_of`.
+        """Annotate `status_on`, `last_activity_as_of`, `vitality`, `in_name_only` and
+        `vitality_rests_on_demo` for `as_of`, judged for the home country `country` (default:
+        settings.REGISTRY_HOME_COUNTRY).
 
         `last_activity_as_of`: the latest activity on or before `as_of` (activities after it do not
-        count, so a past date gives what the registry said that day); None when there is none.
+        count, so a past date gives what the registry said that day); None when there is none. Demo
+        activity (ActivityLog.is_demo) counts unless `exclude_demo`.
         `vitality`: `active` when that activity is on or after the date `years` before `as_of`,
         `dormant` when it is before; with no activity, `never` when signed on or before the date
         `grace_years` before `as_of` (an unknown signing date counts as old), `new` otherwise.
-        `in_name_only`: status `active` on `as_of` (signed by then) and vitality dormant or never.
+        None when neither side is in `country`: the registry does not record their activity.
+        `in_name_only`: status `active` on `as_of` (signed by then) and vitality dormant or never;
+        None outside the audit (see audit_scope_q: no side in `country`, or a domestic pair unless
+        `include_domestic`), False otherwise.
+        `vitality_rests_on_demo`: the vitality would differ without the demo activity (always False
+        with `exclude_demo`; None when there is no vitality).
 
         For `as_of` today or later (see settled_on) `status_on` is the row's `status` and
-        `last_activity_as_of` its `last_activity_on`: no subquery, far cheaper to build and run.
+        `last_activity_as_of` its `last_activity_on` (`last_real_activity_on` without demo rows):
+        no subquery, far cheaper to build and run.
         """
+        country = (country or home_country()).upper()
         window_start = _years_before(as_of, years)
         grace_start = _years_before(as_of, grace_years)
-        return self.annotate(
+        home_side = home_side_q(country)
+        queryset = self.annotate(
             status_on=status_on_expression(as_of, general=general),
-            last_activity_as_of=last_activity_as_of_expression(as_of, general=general),
-            vitality=Case(
-                When(last_activity_as_of__gte=window_start, then=Value(Vitality.ACTIVE)),
-                When(last_activity_as_of__isnull=False, then=Value(Vitality.DORMANT)),
-                When(Q(signed_on__isnull=True) | Q(signed_on__lte=grace_start), then=Value(Vitality.NEVER)),
-                default=Value(Vitality.NEW),
-                output_field=models.CharField(),
-            ),
+            last_activity_as_of=last_activity_as_of_expression(as_of, general=general, exclude_demo=exclude_demo),
+            vitality=_vitality_case(home_side, "last_activity_as_of", window_start, grace_start),
+        )
+        if exclude_demo:
+            rests_on_demo = Case(
+                When(home_side, then=Value(False)), default=Value(None), output_field=models.BooleanField(null=True)
+            )
+        else:
+            # The vitality again from the latest activity that is not demo data; compared, not shown.
+            queryset = queryset.alias(
+                last_real_activity_as_of=last_activity_as_of_expression(as_of, general=general, exclude_demo=True),
+                vitality_without_demo=_vitality_case(home_side, "last_real_activity_as_of", window_start, grace_start),
+            )
+            rests_on_demo = Case(
+                When(~home_side, then=Value(None)),
+                When(vitality=F("vitality_without_demo"), then=Value(False)),
+                default=Value(True),
+                output_field=models.BooleanField(null=True),
+            )
+        return queryset.annotate(
             in_name_only=Case(
+                When(~audit_scope_q(country, include_domestic=include_domestic), then=Value(None)),
                 When(
                     Q(status_on=AgreementStatus.ACTIVE, vitality__in=IN_NAME_ONLY_VITALITIES)
                     & (Q(signed_on__isnull=True) | Q(signed_on__lte=as_of)),
                     then=Value(True),
                 ),
                 default=Value(False),
-                output_field=models.BooleanField(),
+                output_field=models.BooleanField(null=True),
             ),
+            vitality_rests_on_demo=rests_on_demo,
         )
 
-    def in_name_only(self, *, as_of: dt.date, years: int = 3, grace_years: int = 1) -> TwinningAgreementQuerySet:
-        """Active on `as_of` with vitality `dormant` or `never` (see with_vitality); annotated likewise.
+    def in_name_only(
+        self,
+        *,
+        as_of: dt.date,
+        years: int = 3,
+        grace_years: int = 1,
+        country: str | None = None,
+        include_domestic: bool = False,
+        exclude_demo: bool = False,
+        annotate: bool = True,
+    ) -> TwinningAgreementQuerySet:
+        """The relationships in name only on `as_of` in the audit of `country` (default: the home
+        country): the one rule the reports, the API filter and the admin all call.
 
-        Suspended and terminated agreements are never in name only: they do not claim to be alive.
-        Filtered by plain date ranges over `last_activity_on` and `signed_on` (see
-        silent_on_q), not by the `vitality` annotation, so the filter needs no per-row CASE.
+        In the audit (audit_scope_q: a side in `country`, the other abroad unless
+        `include_domestic`), active on `as_of`, vitality `dormant` or `never` (see with_vitality;
+        demo activity counts unless `exclude_demo`). Suspended and terminated agreements are never
+        in name only: they do not claim to be alive. Annotated as with_vitality unless
+        `annotate=False` (for a queryset that already is, e.g. the API's list recipe).
+
+        Filtered by plain date ranges over `last_activity_on` (`last_real_activity_on` without
+        demo rows) and `signed_on` (see silent_on_q), not by the `vitality` annotation, so the
+        filter needs no per-row CASE.
         """
         # The filters keep their general form even for today (see settled_on): their branch for
         # rows changed after `as_of` finds none through agreement_status_last_activity and its
         # subqueries never run, but without it PostgreSQL costs the whole filter so cheaply that it
         # picks a parallel scan of the table (~65 ms at 200,000 agreements) over the bitmap of the
         # country and last-activity indexes (~32 ms). The annotations take the shortcut.
-        return (
+        country = (country or home_country()).upper()
+        queryset = (
             self.active_on(as_of, general=True)
-            .filter(silent_on_q(as_of=as_of, years=years, grace_years=grace_years, general=True))
-            .with_vitality(as_of=as_of, years=years, grace_years=grace_years)
+            .audited(country=country, include_domestic=include_domestic)
+            .filter(
+                silent_on_q(as_of=as_of, years=years, grace_years=grace_years, general=True, exclude_demo=exclude_demo)
+            )
+        )
+        if not annotate:
+            return queryset
+        return queryset.with_vitality(
+            as_of=as_of,
+            years=years,
+            grace_years=grace_years,
+            country=country,
+            include_domestic=include_domestic,
+            exclude_demo=exclude_demo,
         )
 
     def counted(
@@ -251,54 +345,84 @@ def _vitality_dates(as_of: dt.date, years: int, grace_years: int) -> tuple[dt.da
     return _years_before(as_of, years), _years_before(as_of, grace_years)
 
 
-def _activities_between(start: dt.date | None, end: dt.date) -> models.Exists:
+def _vitality_case(home_side: Q, last_activity: str, window_start: dt.date, grace_start: dt.date) -> Case:
+    """with_vitality's `vitality` from the annotation named `last_activity` (None off the home side)."""
+    last = {f"{last_activity}__gte": window_start}
+    return Case(
+        When(~home_side, then=Value(None)),
+        When(Q(**last), then=Value(Vitality.ACTIVE)),
+        When(Q(**{f"{last_activity}__isnull": False}), then=Value(Vitality.DORMANT)),
+        When(Q(signed_on__isnull=True) | Q(signed_on__lte=grace_start), then=Value(Vitality.NEVER)),
+        default=Value(Vitality.NEW),
+        output_field=models.CharField(null=True),
+    )
+
+
+def _last_activity_column(exclude_demo: bool) -> str:
+    """The stored latest activity: every row's (`last_activity_on`) or only real ones' (`last_real_activity_on`)."""
+    return "last_real_activity_on" if exclude_demo else "last_activity_on"
+
+
+def _activities_between(start: dt.date | None, end: dt.date, *, exclude_demo: bool = False) -> models.Exists:
     from .activity import ActivityLog  # activity.py imports this module
 
     activities = ActivityLog.objects.filter(agreement=OuterRef("pk"), occurred_on__lte=end)
     if start is not None:
         activities = activities.filter(occurred_on__gte=start)
+    if exclude_demo:
+        activities = activities.filter(is_demo=False)
     return models.Exists(activities.order_by())
 
 
-def live_on_q(*, as_of: dt.date, years: int = 3, grace_years: int = 1, general: bool = False) -> Q:
+def live_on_q(
+    *, as_of: dt.date, years: int = 3, grace_years: int = 1, general: bool = False, exclude_demo: bool = False
+) -> Q:
     """Vitality `active` or `new` on `as_of` (see with_vitality), as plain date ranges.
 
     Fast path (`last_activity_on` on or before `as_of` — always so for today — or none): the
     row's own `last_activity_on` and `signed_on` decide. Only an agreement with activity after
     `as_of` reads the activity log (activity_agreement_date serves it): active when it has one in
     the window, new when it has none on or before `as_of` and was signed after the grace date.
+    `exclude_demo`: the same over real activity only (`last_real_activity_on`, `is_demo` false).
     """
     window_start, grace_start = _vitality_dates(as_of, years, grace_years)
+    last = _last_activity_column(exclude_demo)
     new = Q(signed_on__isnull=False, signed_on__gt=grace_start)
-    fast = Q(last_activity_on__gte=window_start, last_activity_on__lte=as_of) | Q(new, last_activity_on__isnull=True)
+    fast = Q(**{f"{last}__gte": window_start, f"{last}__lte": as_of}) | Q(new, **{f"{last}__isnull": True})
     if settled_on(as_of, general=general):  # no activity after `as_of` can exist
         return fast
     return fast | Q(
         # IS NOT NULL first: `NULL > as_of` is NULL, which would not stop the AND.
-        Q(last_activity_on__isnull=False),
-        Q(last_activity_on__gt=as_of),
-        Q(_activities_between(window_start, as_of)) | Q(new, ~_activities_between(None, as_of)),
+        Q(**{f"{last}__isnull": False}),
+        Q(**{f"{last}__gt": as_of}),
+        Q(_activities_between(window_start, as_of, exclude_demo=exclude_demo))
+        | Q(new, ~_activities_between(None, as_of, exclude_demo=exclude_demo)),
     )
 
 
-def silent_on_q(*, as_of: dt.date, years: int = 3, grace_years: int = 1, general: bool = False) -> Q:
+def silent_on_q(
+    *, as_of: dt.date, years: int = 3, grace_years: int = 1, general: bool = False, exclude_demo: bool = False
+) -> Q:
     """Vitality `dormant` or `never` on `as_of` (see with_vitality), as plain date ranges.
 
     The complement of live_on_q, written so that the fast path is `last_activity_on < window
     start` or `last_activity_on IS NULL` (the index agreement_status_last_activity serves both
     for active agreements); only an agreement with activity after `as_of` reads the log: silent
     when none is in the window and either an older one exists or it was signed by the grace date.
+    `exclude_demo`: the same over real activity only (`last_real_activity_on`, served by
+    agreement_status_last_real_activity; `is_demo` false in the log).
     """
     window_start, grace_start = _vitality_dates(as_of, years, grace_years)
+    last = _last_activity_column(exclude_demo)
     old = Q(signed_on__isnull=True) | Q(signed_on__lte=grace_start)
-    fast = Q(last_activity_on__lt=window_start) | Q(old, last_activity_on__isnull=True)
+    fast = Q(**{f"{last}__lt": window_start}) | Q(old, **{f"{last}__isnull": True})
     if settled_on(as_of, general=general):  # no activity after `as_of` can exist
         return fast
     return fast | Q(
-        Q(last_activity_on__isnull=False),  # first: see live_on_q
-        Q(last_activity_on__gt=as_of),
-        ~_activities_between(window_start, as_of),
-        Q(_activities_between(None, window_start - dt.timedelta(days=1))) | old,
+        Q(**{f"{last}__isnull": False}),  # first: see live_on_q
+        Q(**{f"{last}__gt": as_of}),
+        ~_activities_between(window_start, as_of, exclude_demo=exclude_demo),
+        Q(_activities_between(None, window_start - dt.timedelta(days=1), exclude_demo=exclude_demo)) | old,
     )
 
 
@@ -325,21 +449,24 @@ def _status_from_history(as_of: dt.date) -> Subquery:
     )
 
 
-def last_activity_as_of_expression(as_of: dt.date, *, general: bool = False) -> Case | F:
+def last_activity_as_of_expression(as_of: dt.date, *, general: bool = False, exclude_demo: bool = False) -> Case | F:
     """The latest activity on or before `as_of`: `last_activity_on` itself unless it is later than
     `as_of`; only then the activity log is read (the index activity_agreement_date serves it).
-    For `as_of` today or later (see settled_on): `last_activity_on` itself."""
+    For `as_of` today or later (see settled_on): `last_activity_on` itself.
+    `exclude_demo`: the latest real activity (`last_real_activity_on`; demo rows skipped in the log)."""
     from .activity import ActivityLog  # activity.py imports this module
 
+    last = _last_activity_column(exclude_demo)
     if settled_on(as_of, general=general):
-        return F("last_activity_on")
+        return F(last)
 
+    activities = ActivityLog.objects.filter(agreement=OuterRef("pk"), occurred_on__lte=as_of)
+    if exclude_demo:
+        activities = activities.filter(is_demo=False)
     return Case(
-        When(Q(last_activity_on__isnull=True) | Q(last_activity_on__lte=as_of), then=F("last_activity_on")),
+        When(Q(**{f"{last}__isnull": True}) | Q(**{f"{last}__lte": as_of}), then=F(last)),
         default=Subquery(
-            ActivityLog.objects.filter(agreement=OuterRef("pk"), occurred_on__lte=as_of)
-            .order_by("-occurred_on")
-            .values("occurred_on")[:1],
+            activities.order_by("-occurred_on").values("occurred_on")[:1],
             output_field=models.DateField(),
         ),
         output_field=models.DateField(),
@@ -423,6 +550,14 @@ class TwinningAgreement(models.Model):
     )
     review_note = models.TextField(_("review note"), blank=True)
     last_activity_on = models.DateField(_("last activity on"), null=True, blank=True, editable=False)
+    # The same without demo activity (ActivityLog.is_demo): the audits' figures "without demo rows".
+    last_real_activity_on = models.DateField(
+        _("last real activity on"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("The latest activity that is not demo data."),
+    )
     # Optimistic concurrency (ETag / If-Match): incremented by every service write.
     version = models.PositiveIntegerField(default=1, editable=False)
     created_by = models.ForeignKey(
@@ -487,6 +622,9 @@ class TwinningAgreement(models.Model):
             models.Index(fields=["signed_on"], name="agreement_signed_on"),
             # In-name-only and vitality: active agreements by last activity.
             models.Index(fields=["status", "last_activity_on"], name="agreement_status_last_activity"),
+            # The same without demo activity (exclude_demo), and the in-name-only report's count of
+            # the relationships whose verdict rests on demo rows (a BitmapOr with the one above).
+            models.Index(fields=["status", "last_real_activity_on"], name="agreement_status_last_real"),
         ]
 
     def __str__(self) -> str:

@@ -73,6 +73,7 @@ class MunicipalityQuerySet(models.QuerySet["Municipality"]):
         years: int = 3,
         grace_years: int = 1,
         general: bool = False,
+        exclude_demo: bool = False,
     ) -> MunicipalityQuerySet:
         """Annotate `agreement_count` and `live_agreement_count` on `as_of`.
 
@@ -81,7 +82,8 @@ class MunicipalityQuerySet(models.QuerySet["Municipality"]):
         CLAIR-countable ones when `basis` is `clair`, and only with a partner in another country
         unless `include_domestic`. `live_agreement_count`: of those, the ones not in name only
         (vitality `active` or `new` with `years` / `grace_years`; see
-        TwinningAgreementQuerySet.with_vitality). An authority with none has 0, never None.
+        TwinningAgreementQuerySet.with_vitality; demo activity counts unless `exclude_demo`). An
+        authority with none has 0, never None.
 
         Counted side by side (the authority as A, then as B), each an index scan of
         agreement_a_status / agreement_b_status, rather than one `A = pk OR B = pk` scan joined
@@ -91,7 +93,7 @@ class MunicipalityQuerySet(models.QuerySet["Municipality"]):
         from .agreements import live_on_q  # agreements.py imports this module
 
         sides = _counted_sides(as_of=as_of, basis=basis, include_domestic=include_domestic, general=general)
-        live = live_on_q(as_of=as_of, years=years, grace_years=grace_years, general=general)
+        live = live_on_q(as_of=as_of, years=years, grace_years=grace_years, general=general, exclude_demo=exclude_demo)
         return self.annotate(
             agreement_count=_sum_over_sides(sides, None),
             live_agreement_count=_sum_over_sides(sides, live),
@@ -106,25 +108,34 @@ class MunicipalityQuerySet(models.QuerySet["Municipality"]):
         include_domestic: bool = False,
         years: int = 3,
         grace_years: int = 1,
+        exclude_demo: bool = False,
     ) -> MunicipalityQuerySet:
         """For authorities of `country` only: annotate `agreement_count` (as with_agreement_counts)
-        and `has_live` (at least one counted relationship not in name only) — the coverage audit.
+        and `has_live` (at least one counted relationship not in name only) — the coverage audit —
+        and, unless `exclude_demo`, `has_live_without_demo` (the same over real activity only).
 
-        `has_live` is an EXISTS, which stops at the first live relationship instead of counting
-        them all. ("A partner in another country" is the agreement's own `country_a <>
-        country_b`, so `country` itself is no longer needed to count.)
+        Demo activity counts in `has_live` unless `exclude_demo`. `has_live` is an EXISTS, which
+        stops at the first live relationship instead of counting them all. ("A partner in another
+        country" is the agreement's own `country_a <> country_b`, so `country` itself is no
+        longer needed to count.)
         """
         from .agreements import live_on_q  # agreements.py imports this module
 
         sides = _counted_sides(as_of=as_of, basis=basis, include_domestic=include_domestic)
-        live = live_on_q(as_of=as_of, years=years, grace_years=grace_years)
-        return self.annotate(
-            agreement_count=_sum_over_sides(sides, None),
-            has_live=models.ExpressionWrapper(
+
+        def has_live(*, exclude_demo: bool) -> models.Expression:
+            live = live_on_q(as_of=as_of, years=years, grace_years=grace_years, exclude_demo=exclude_demo)
+            return models.ExpressionWrapper(
                 Q(models.Exists(sides[0].filter(live))) | Q(models.Exists(sides[1].filter(live))),
                 output_field=models.BooleanField(),
-            ),
+            )
+
+        queryset = self.annotate(
+            agreement_count=_sum_over_sides(sides, None), has_live=has_live(exclude_demo=exclude_demo)
         )
+        if exclude_demo:
+            return queryset
+        return queryset.annotate(has_live_without_demo=has_live(exclude_demo=True))
 
     def without_relationship(
         self, *, as_of, basis: str = "all", include_domestic: bool = False

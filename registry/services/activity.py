@@ -1,4 +1,5 @@
-"""Writing the activity log; `last_activity_on` of the agreement is kept right here, and only here."""
+"""Writing the activity log; `last_activity_on` and `last_real_activity_on` of the agreement are kept
+right here, and only here."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max, OuterRef, QuerySet, Subquery
+from django.db.models import Max, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from registry.models import ActivityLog, AgreementStatus, ChangeAction, TwinningAgreement
@@ -31,26 +32,39 @@ EDITABLE_FIELDS: tuple[str, ...] = (
 
 
 def refresh_last_activity(agreement_ids: list[int] | set[int]) -> None:
-    """Recompute `last_activity_on` of these agreements from their log (one UPDATE each)."""
+    """Recompute `last_activity_on` and `last_real_activity_on` (demo rows left out) of these
+    agreements from their log (one UPDATE each)."""
     for agreement_id in set(agreement_ids):
-        latest = ActivityLog.objects.filter(agreement_id=agreement_id).aggregate(latest=Max("occurred_on"))["latest"]
-        TwinningAgreement.objects.filter(pk=agreement_id).update(last_activity_on=latest)
+        latest = ActivityLog.objects.filter(agreement_id=agreement_id).aggregate(
+            latest=Max("occurred_on"), latest_real=Max("occurred_on", filter=Q(is_demo=False))
+        )
+        TwinningAgreement.objects.filter(pk=agreement_id).update(
+            last_activity_on=latest["latest"], last_real_activity_on=latest["latest_real"]
+        )
 
 
 def refresh_last_activity_bulk(agreements: QuerySet[TwinningAgreement]) -> int:
-    """Recompute `last_activity_on` of every agreement in `agreements` in one statement.
+    """Recompute `last_activity_on` and `last_real_activity_on` of every agreement in `agreements`
+    in one statement.
 
-    UPDATE … SET last_activity_on = (SELECT MAX(occurred_on) FROM activity WHERE agreement = …);
-    an agreement without activity gets NULL. Returns the number of agreements updated.
+    UPDATE … SET last_activity_on = (SELECT MAX(occurred_on) FROM activity WHERE agreement = …),
+    last_real_activity_on = (the same over rows that are not demo data); an agreement without
+    (real) activity gets NULL. Returns the number of agreements updated.
     """
-    latest = (
-        ActivityLog.objects.filter(agreement=OuterRef("pk"))
-        .order_by()
-        .values("agreement")
-        .annotate(latest=Max("occurred_on"))
-        .values("latest")
+
+    def latest(activities: QuerySet[ActivityLog]) -> Subquery:
+        return Subquery(
+            activities.filter(agreement=OuterRef("pk"))
+            .order_by()
+            .values("agreement")
+            .annotate(latest=Max("occurred_on"))
+            .values("latest")
+        )
+
+    return agreements.update(
+        last_activity_on=latest(ActivityLog.objects.all()),
+        last_real_activity_on=latest(ActivityLog.objects.filter(is_demo=False)),
     )
-    return agreements.update(last_activity_on=Subquery(latest))
 
 
 def _check_date(agreement: TwinningAgreement, occurred_on: str | dt.date) -> dt.date:

@@ -18,7 +18,7 @@ from django.db.models.functions import ExtractYear
 from django.utils.translation import gettext as _
 
 from registry.models import Municipality, TwinningAgreement, tiers_of
-from registry.models.agreements import CountingBasis
+from registry.models.agreements import CountingBasis, silent_on_q
 
 #: The band of relationships a municipality does well with (CONTEXT.md, practitioners' rule of thumb).
 BAND_LOW, BAND_HIGH = 4, 8
@@ -34,6 +34,7 @@ COVERAGE_KEYS: tuple[str, ...] = (
     "in_band",
     "live",
     "live_rate",
+    "live_on_demo",
 )
 
 
@@ -74,6 +75,7 @@ def coverage(
     years: int = 3,
     grace_years: int = 1,
     include_domestic: bool = False,
+    exclude_demo: bool = False,
 ) -> dict[str, Any]:
     """Coverage of `country` on `as_of`, tier by tier, and a total row. One query.
 
@@ -82,7 +84,12 @@ def coverage(
     MunicipalityQuerySet.with_agreement_counts); `without_relationship`; `rate` (percent, one
     decimal, half up; None without authorities); `relationships` held (a domestic pair, when
     included, counts for each home side); `in_band` holding 4 to 8; `live` holding at least one
-    that is not in name only; `live_rate`.
+    that is not in name only; `live_rate`; `live_on_demo`: authorities whose `live` standing
+    rests on demo activity (live with the demo rows and not without them, or the reverse).
+
+    Demo activity counts unless `exclude_demo` (then every figure is without it and nothing rests
+    on it). The body says whether the figures rest on demo activity (`rests_on_demo_activity`)
+    and how much (`demo_share`, see demo_share).
     """
     country = country.upper()
     _check_basis(basis)
@@ -99,9 +106,13 @@ def coverage(
             include_domestic=include_domestic,
             years=years,
             grace_years=grace_years,
+            exclude_demo=exclude_demo,
         )
-        .values("pk", "tier", "agreement_count", "has_live")
+        .values("pk", "tier", "agreement_count", "has_live", *(() if exclude_demo else ("has_live_without_demo",)))
     )
+    # Live with the demo rows and not without them, or the reverse (only with odd windows: a demo
+    # activity can make a new agreement dormant).
+    on_demo = Q(has_live=True, has_live_without_demo=False) | Q(has_live=False, has_live_without_demo=True)
 
     def measures(prefix: str, where: Q) -> dict[str, Any]:
         return {
@@ -112,9 +123,12 @@ def coverage(
                 "pk", filter=where & Q(agreement_count__gte=BAND_LOW, agreement_count__lte=BAND_HIGH)
             ),
             f"{prefix}live": Count("pk", filter=where & Q(has_live=True)),
+            **({} if exclude_demo else {f"{prefix}live_on_demo": Count("pk", filter=where & on_demo)}),
         }
 
     aggregates: dict[str, Any] = measures("total__", Q())
+    if not exclude_demo:
+        aggregates["live_either_way"] = Count("pk", filter=Q(has_live=True) | Q(has_live_without_demo=True))
     for index, tier in enumerate(tiers):
         aggregates.update(measures(f"t{index}__", Q(tier=tier)))
     # The per-authority counts are subqueries, so Django aggregates over a derived table. DISTINCT
@@ -137,16 +151,50 @@ def coverage(
             "in_band": figures[f"{prefix}in_band"],
             "live": live,
             "live_rate": percent(live, count),
+            "live_on_demo": figures.get(f"{prefix}live_on_demo", 0),
         }
 
+    total = row("total", "total__")
     return {
         "country": country,
         "as_of": as_of.isoformat(),
         "basis": str(basis),
         "years": years,
+        **demo_figures(
+            exclude_demo=exclude_demo, on_demo=total["live_on_demo"], either_way=figures.get("live_either_way", 0)
+        ),
         "tiers": [row(tier, f"t{index}__") for index, tier in enumerate(tiers)],
-        "total": row("total", "total__"),
+        "total": total,
     }
+
+
+def demo_figures(*, exclude_demo: bool, on_demo: int, either_way: int) -> dict[str, Any]:
+    """How much a report's figures rest on demo activity (ActivityLog.is_demo), in its body.
+
+    `exclude_demo`: the figures were computed without demo rows (then nothing rests on them).
+    `rests_on_demo_activity`: some answer would change without the demo rows. `demo_share`: the
+    share of the report's units (authorities for coverage's live figures, relationships for the
+    in-name-only list) whose answer would change without the demo rows, out of those that count
+    (live, or in name only) with or without them: percent, one decimal, half up; 0.0 when none.
+    """
+    return {
+        "exclude_demo": exclude_demo,
+        "rests_on_demo_activity": bool(on_demo) and not exclude_demo,
+        "demo_share": 0.0 if exclude_demo else (percent(on_demo, either_way) or 0.0),
+    }
+
+
+def _in_name_only_scope(
+    queryset: QuerySet[TwinningAgreement], *, country: str, basis: str, tier: str | None
+) -> QuerySet[TwinningAgreement]:
+    """The in-name-only report's own filters: CLAIR-countable only when `basis` is `clair`, the
+    home side on `tier` when given."""
+    queryset = queryset.on_basis(basis)
+    if tier is None:
+        return queryset
+    return queryset.filter(
+        Q(country_a=country, municipality_a__tier=tier) | Q(country_b=country, municipality_b__tier=tier)
+    )
 
 
 def in_name_only(
@@ -158,30 +206,91 @@ def in_name_only(
     basis: str = CountingBasis.ALL,
     include_domestic: bool = False,
     tier: str | None = None,
+    exclude_demo: bool = False,
 ) -> QuerySet[TwinningAgreement]:
     """Relationships of `country` that exist in name only on `as_of`, sides selected.
 
-    Active on `as_of` with vitality dormant or never (TwinningAgreementQuerySet.in_name_only),
-    with at least one side in `country` (on that side's `tier` when given), foreign pairs unless
-    `include_domestic`, CLAIR-countable only when `basis` is `clair`. Annotated with
-    `last_activity_as_of` and `vitality`. Longest silent first: never-active ones (oldest signing
-    first), then by last activity.
+    TwinningAgreementQuerySet.in_name_only — the one rule the agreement filters and the admin
+    call too: in the audit of `country` (a side in it, the other abroad unless
+    `include_domestic`), active on `as_of`, vitality dormant or never (demo activity counts
+    unless `exclude_demo`) — CLAIR-countable only when `basis` is `clair`, the home side on
+    `tier` when given. Annotated as with_vitality (`last_activity_as_of`, `vitality`,
+    `vitality_rests_on_demo`…). Longest silent first: never-active ones (oldest signing first),
+    then by last activity.
     """
     country = country.upper()
     _check_basis(basis)
     check_tier(country, tier)
-    queryset = TwinningAgreement.objects.in_name_only(as_of=as_of, years=years, grace_years=grace_years).on_basis(basis)
-    if not include_domestic:
-        queryset = queryset.foreign_to(country)
-    if tier is None:
-        queryset = queryset.involving_country(country)
-    else:
-        queryset = queryset.filter(
-            Q(country_a=country, municipality_a__tier=tier) | Q(country_b=country, municipality_b__tier=tier)
-        )
+    queryset = TwinningAgreement.objects.in_name_only(
+        as_of=as_of,
+        years=years,
+        grace_years=grace_years,
+        country=country,
+        include_domestic=include_domestic,
+        exclude_demo=exclude_demo,
+    )
+    queryset = _in_name_only_scope(queryset, country=country, basis=basis, tier=tier)
     return queryset.select_related("municipality_a", "municipality_b").order_by(
         F("last_activity_as_of").asc(nulls_first=True), F("signed_on").asc(nulls_first=True), "pk"
     )
+
+
+def in_name_only_summary(
+    *,
+    country: str,
+    as_of: dt.date,
+    years: int = 3,
+    grace_years: int = 1,
+    basis: str = CountingBasis.ALL,
+    include_domestic: bool = False,
+    tier: str | None = None,
+    exclude_demo: bool = False,
+) -> dict[str, Any]:
+    """The number of relationships in_name_only lists (same parameters), and how much it rests on
+    demo activity (see demo_figures), in one query.
+
+    `count`: the rows of in_name_only. `count_without_demo`: the same without demo activity.
+    `on_demo`: relationships in name only with the demo rows and not without them, or the
+    reverse. Counted over the relationships in name only either way (a BitmapOr of
+    agreement_status_last_activity and agreement_status_last_real): |A Δ B| = 2 |A ∪ B| − |A| − |B|.
+    """
+    country = country.upper()
+    _check_basis(basis)
+    check_tier(country, tier)
+
+    def silent(*, exclude_demo: bool) -> Q:
+        # The general form, as TwinningAgreementQuerySet.in_name_only filters (its comment says why).
+        return silent_on_q(as_of=as_of, years=years, grace_years=grace_years, general=True, exclude_demo=exclude_demo)
+
+    audited = _in_name_only_scope(
+        TwinningAgreement.objects.active_on(as_of, general=True).audited(
+            country=country, include_domestic=include_domestic
+        ),
+        country=country,
+        basis=basis,
+        tier=tier,
+    ).order_by()
+    if exclude_demo:
+        count = audited.filter(silent(exclude_demo=True)).count()
+        return {
+            "count": count,
+            "count_without_demo": count,
+            "on_demo": 0,
+            **demo_figures(exclude_demo=True, on_demo=0, either_way=count),
+        }
+    with_demo, without_demo = silent(exclude_demo=False), silent(exclude_demo=True)
+    figures = audited.filter(with_demo | without_demo).aggregate(
+        count=Count("pk", filter=with_demo),
+        count_without_demo=Count("pk", filter=without_demo),
+        either_way=Count("pk"),
+    )
+    on_demo = 2 * figures["either_way"] - figures["count"] - figures["count_without_demo"]
+    return {
+        "count": figures["count"],
+        "count_without_demo": figures["count_without_demo"],
+        "on_demo": on_demo,
+        **demo_figures(exclude_demo=False, on_demo=on_demo, either_way=figures["either_way"]),
+    }
 
 
 def gaps_authorities(
