@@ -33,6 +33,7 @@ from registry.models import (
     Tier,
     TwinningAgreement,
 )
+from registry.services.dates import today
 
 VITALITY_CHOICES = [("active", "active"), ("dormant", "dormant"), ("never", "never"), ("new", "new")]
 
@@ -204,8 +205,22 @@ class MunicipalityFilter(RegistryFilterSet):
 
 
 class AgreementFilter(RegistryFilterSet):
+    """Agreement filters. Vitality and in name only are the audits' rule (TwinningAgreementQuerySet.
+    in_name_only / with_vitality) for a home country: `country` when given, else the registry's home
+    country (settings.REGISTRY_HOME_COUNTRY, JP). The view annotates the rows for the same home
+    country, `include_domestic` and `exclude_demo` (api.views.AgreementViewSet.audit_params), so
+    the `vitality` / `in_name_only` columns and these filters always agree with each other and with
+    /api/reports/in-name-only/ given the same parameters.
+    """
+
     municipality = IdFilter(method="filter_municipality", help_text="Id of either side.")
-    country = CountryFilter(method="filter_country", help_text="Agreements with a side in this country (e.g. JP).")
+    country = CountryFilter(
+        method="filter_country",
+        help_text=(
+            "Agreements with a side in this country (e.g. JP). Also the home country whose audit `vitality`, "
+            "`in_name_only` and their filters answer for (default: the registry's home country, JP)."
+        ),
+    )
     partner_country = CountryFilter(
         method="filter_partner_country",
         help_text="Agreements with one side in this country and the other side in another country.",
@@ -230,9 +245,30 @@ class AgreementFilter(RegistryFilterSet):
     )
     clair_countable = StrictBooleanFilter(help_text="Meets CLAIR's three criteria (true) or not (false).")
     in_name_only = StrictBooleanFilter(
-        help_text="Active, but no activity within the last 3 years (signed more than a year ago)."
+        method="filter_in_name_only",
+        help_text=(
+            "true: in name only today in the home country's audit (see `country`): a side in the home country and "
+            "the other abroad (domestic pairs too with include_domestic), active, no activity within the last 3 "
+            "years and signed more than a year ago; the same rule and count as /api/reports/in-name-only/. "
+            "false: in the audit and not in name only. Agreements outside the audit (no side in the home country; "
+            "domestic pairs unless include_domestic) are neither: their `in_name_only` is null."
+        ),
     )
-    vitality = filters.ChoiceFilter(choices=VITALITY_CHOICES, help_text="Vitality as of today.")
+    vitality = filters.ChoiceFilter(
+        choices=VITALITY_CHOICES,
+        help_text="Vitality as of today; agreements with no side in the home country (see `country`) have none.",
+    )
+    include_domestic = StrictBooleanFilter(
+        method="filter_audit_parameter",
+        help_text="Count domestic pairs of the home country in the in-name-only audit too (default false).",
+    )
+    exclude_demo = StrictBooleanFilter(
+        method="filter_audit_parameter",
+        help_text=(
+            "Compute vitality and in name only without the demo activity (rows flagged is_demo); default false, "
+            "then `vitality_rests_on_demo` says where the demo rows decide."
+        ),
+    )
     search = filters.CharFilter(
         method="filter_search", help_text="Free text over either side's names, reading and code."
     )
@@ -252,6 +288,26 @@ class AgreementFilter(RegistryFilterSet):
 
     def filter_municipality(self, queryset: QuerySet, name: str, value: int) -> QuerySet:
         return queryset.involving(int(value))
+
+    def filter_in_name_only(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
+        if value is None:
+            return queryset
+        if value:
+            # The reports' rule itself; the rows are annotated already (for the same audit parameters).
+            data = self.form.cleaned_data
+            return queryset.in_name_only(
+                as_of=today(),
+                country=data.get("country") or None,
+                include_domestic=bool(data.get("include_domestic")),
+                exclude_demo=bool(data.get("exclude_demo")),
+                annotate=False,
+            )
+        return queryset.filter(in_name_only=False)  # in the audit (None is outside it)
+
+    def filter_audit_parameter(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
+        # include_domestic / exclude_demo choose how the rows are annotated (the view does it, before
+        # filtering); validated here, they filter nothing themselves.
+        return queryset
 
     # Both read the agreement's own side countries (`country_a` / `country_b`, copied from the sides
     # by every service that writes an agreement, as the reports rely on): no join to the sides.

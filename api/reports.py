@@ -15,6 +15,7 @@ spreadsheet-safe CSV file. Public: anyone may read them (anonymous rate limits a
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django.core.paginator import Page, Paginator
@@ -77,6 +78,13 @@ class DomesticParamsSerializer(BasisParamsSerializer):
 
 
 class VitalityParamsSerializer(DomesticParamsSerializer):
+    exclude_demo = serializers.BooleanField(
+        default=False,
+        help_text=_(
+            "Compute vitality, live coverage and in name only without the demo activity (rows flagged is_demo). "
+            "Without it, demo rows count and the body says how much the figures rest on them."
+        ),
+    )
     years = serializers.IntegerField(
         min_value=1, max_value=100, default=3, help_text=_("Activity window in years (default 3).")
     )
@@ -171,9 +179,27 @@ class CoverageRowSerializer(serializers.Serializer):
     in_band = serializers.IntegerField(help_text=_("Authorities holding 4 to 8 relationships."))
     live = serializers.IntegerField(help_text=_("Authorities holding at least one relationship not in name only."))
     live_rate = serializers.FloatField(allow_null=True)
+    live_on_demo = serializers.IntegerField(
+        help_text=_("Authorities whose live standing rests on demo activity (it would change without it).")
+    )
 
 
-class CoverageSerializer(serializers.Serializer):
+class DemoFiguresSerializer(serializers.Serializer):
+    """How much a report's figures rest on demo activity (registry.services.audits.demo_figures)."""
+
+    exclude_demo = serializers.BooleanField(help_text=_("The figures were computed without demo activity."))
+    rests_on_demo_activity = serializers.BooleanField(
+        help_text=_("Some figure would change without the demo activity: read it as a demonstration, not a finding.")
+    )
+    demo_share = serializers.FloatField(
+        help_text=_(
+            "Percent of the units counted (authorities live, relationships in name only, with or without demo "
+            "rows) whose answer rests on demo activity; one decimal, half up."
+        )
+    )
+
+
+class CoverageSerializer(DemoFiguresSerializer):
     country = serializers.CharField()
     as_of = serializers.DateField()
     basis = serializers.CharField()
@@ -196,10 +222,22 @@ class InNameOnlyRowSerializer(serializers.ModelSerializer):
         source="last_activity_as_of", allow_null=True, help_text=_("Latest activity on or before as_of.")
     )
     vitality = serializers.ChoiceField(choices=Vitality.choices)
+    vitality_rests_on_demo = serializers.BooleanField(
+        help_text=_("The vitality would differ without the demo activity (e.g. dormant only from demo rows).")
+    )
 
     class Meta:
         model = TwinningAgreement
-        fields = ["id", "kind", "municipality_a", "municipality_b", "signed_on", "last_activity_on", "vitality"]
+        fields = [
+            "id",
+            "kind",
+            "municipality_a",
+            "municipality_b",
+            "signed_on",
+            "last_activity_on",
+            "vitality",
+            "vitality_rests_on_demo",
+        ]
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_signed_on(self, agreement: TwinningAgreement) -> str | None:
@@ -278,6 +316,11 @@ class KeysFirstPaginator(Paginator):
     agreements at benchmark size) before sorting and cutting the page of 50.
     """
 
+    def __init__(self, *args: Any, count: int | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if count is not None:
+            self.count = count  # known already (Paginator.count is a cached_property): no COUNT query
+
     def page(self, number: int | str) -> Page:
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
@@ -300,6 +343,13 @@ class KeysFirstPaginator(Paginator):
 
 class ReportPagination(RegistryPagination):
     django_paginator_class = KeysFirstPaginator
+    #: The number of rows when the view has it already (the in-name-only summary): no COUNT query.
+    known_count: int | None = None
+
+    def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> list[Any] | None:
+        if self.known_count is not None:
+            self.django_paginator_class = partial(KeysFirstPaginator, count=self.known_count)
+        return super().paginate_queryset(queryset, request, view)
 
 
 # --- Views --------------------------------------------------------------------------------------
@@ -338,16 +388,43 @@ class InNameOnlyView(ReportView):
 
     @extend_schema(
         summary="Relationships in name only",
-        description="Active on as_of, with no activity within the window (dormant) or none at all (never).",
+        description=(
+            "The audit of `country` (default JP): relationships with a side in it and the other abroad (domestic "
+            "pairs too with include_domestic), active on as_of, with no activity within the window (dormant) or "
+            "none at all (never). The same rule and number as /api/agreements/?in_name_only=true with the same "
+            "country, include_domestic and exclude_demo. Demo activity counts unless exclude_demo: the body says "
+            "how much the list rests on it (`count_without_demo`, `on_demo`: relationships whose verdict "
+            "would change without demo rows, `rests_on_demo_activity`, `demo_share`)."
+        ),
         parameters=[InNameOnlyParamsSerializer],
-        responses=InNameOnlyRowSerializer(many=True),
+        responses=inline_serializer(
+            name="PaginatedInNameOnlyList",
+            fields={
+                "count": serializers.IntegerField(),
+                "count_without_demo": serializers.IntegerField(
+                    help_text=_("Relationships in name only without the demo activity.")
+                ),
+                "on_demo": serializers.IntegerField(
+                    help_text=_("Relationships whose in-name-only verdict rests on demo activity.")
+                ),
+                **DemoFiguresSerializer().get_fields(),
+                "next": serializers.URLField(allow_null=True),
+                "previous": serializers.URLField(allow_null=True),
+                "results": InNameOnlyRowSerializer(many=True),
+            },
+        ),
         tags=["reports"],
     )
     def get(self, request: Request) -> Response:
         params = _parse(InNameOnlyParamsSerializer, request)
         self.name_csv("in-name-only", params)
+        # One query for the count and the demo figures; the paginator takes the count from it.
+        summary = audits.in_name_only_summary(**params)
+        self.paginator.known_count = summary["count"]
         page = self.paginate_queryset(audits.in_name_only(**params))
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        response = self.get_paginated_response(self.get_serializer(page, many=True).data)
+        response.data = {"count": response.data["count"], **summary, **response.data}
+        return response
 
 
 class GapsView(ReportView):

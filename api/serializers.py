@@ -120,10 +120,31 @@ class AgreementSerializer(serializers.ModelSerializer):
     municipality_b = MunicipalitySummarySerializer(read_only=True)
     signed_on = PartialDateField(source="*", read_only=True, help_text=PARTIAL_DATE_HELP)
     vitality = serializers.CharField(
-        read_only=True, required=False, help_text="active, dormant, never or new (as of today; active agreements)."
+        read_only=True,
+        required=False,
+        allow_null=True,
+        help_text=(
+            "active, dormant, never or new (as of today; active agreements); null when neither side is in the home "
+            "country (`country`, default JP): the registry does not record their activity."
+        ),
     )
     in_name_only = serializers.BooleanField(
-        read_only=True, required=False, help_text="Active, yet no activity within the last three years."
+        read_only=True,
+        required=False,
+        allow_null=True,
+        help_text=(
+            "Active, yet no activity within the last three years (the audit's rule, as /api/reports/in-name-only/); "
+            "null outside the audit: no side in the home country, or a domestic pair unless include_domestic."
+        ),
+    )
+    vitality_rests_on_demo = serializers.BooleanField(
+        read_only=True,
+        required=False,
+        allow_null=True,
+        help_text=(
+            "The vitality (and so in_name_only) would differ without the demo activity (rows flagged is_demo): "
+            "read it as a demonstration. Always false with exclude_demo; null when there is no vitality."
+        ),
     )
     # Not read-only in the schema's sense: they are optional, as they are absent for the public.
     internal_notes = serializers.CharField(required=False, help_text="Coordinators and staff of a side only.")
@@ -155,6 +176,7 @@ class AgreementSerializer(serializers.ModelSerializer):
             "last_activity_on",
             "vitality",
             "in_name_only",
+            "vitality_rests_on_demo",
             "version",
             "internal_notes",
             "internal_contact",
@@ -422,6 +444,7 @@ AGREEMENT_ROW_VALUES: tuple[str, ...] = (
     "last_activity_on",
     "vitality",
     "in_name_only",
+    "vitality_rests_on_demo",
     "version",
     *AGREEMENT_INTERNAL_FIELDS,
 )
@@ -432,6 +455,11 @@ def _iso(value: Any) -> str | None:
     if value is None or isinstance(value, str):
         return value
     return value.isoformat()
+
+
+def _flag(value: Any) -> bool | None:
+    """A nullable boolean annotation (SQLite hands over 0 / 1): None stays None (outside the audit)."""
+    return None if value is None else bool(value)
 
 
 def _partial_date(value: Any, precision: str) -> str | None:
@@ -489,6 +517,7 @@ def agreement_rows(
         last_activity_on,
         vitality,
         in_name_only,
+        rests_on_demo,
         version,
     ) = (
         at[name]
@@ -512,6 +541,7 @@ def agreement_rows(
             "last_activity_on",
             "vitality",
             "in_name_only",
+            "vitality_rests_on_demo",
             "version",
         )
     )
@@ -539,7 +569,8 @@ def agreement_rows(
             "source": row[source],
             "last_activity_on": _iso(row[last_activity_on]),
             "vitality": row[vitality],
-            "in_name_only": bool(row[in_name_only]),
+            "in_name_only": _flag(row[in_name_only]),
+            "vitality_rests_on_demo": _flag(row[rests_on_demo]),
             "version": row[version],
         }
         if everything or row[a_id] in allowed or row[b_id] in allowed:

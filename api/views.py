@@ -58,15 +58,37 @@ from .exceptions import PreconditionRequired
 # --- The audits' annotations, built once per day -------------------------------------------------
 
 
-@functools.lru_cache(maxsize=4)
-def _agreements_as_of(as_of: dt.date) -> QuerySet[TwinningAgreement]:
-    """Agreements annotated with vitality / in_name_only on `as_of` (never evaluated: callers chain on it).
+@functools.lru_cache(maxsize=16)
+def _agreements_as_of(
+    as_of: dt.date, country: str | None = None, include_domestic: bool = False, exclude_demo: bool = False
+) -> QuerySet[TwinningAgreement]:
+    """Agreements annotated with vitality / in_name_only on `as_of` for the home country `country`
+    (default: the registry's), `include_domestic` and `exclude_demo` (see with_vitality); never
+    evaluated: callers chain on it.
 
     Building these expressions costs more than running the query they compile to (milliseconds of
     Python per request, see `manage.py bench_api`); an unevaluated QuerySet is a recipe, so one per
-    day and process is reused and every request chains its own filters onto a copy.
+    day, audit parameters and process is reused and every request chains its own filters onto a copy.
     """
-    return TwinningAgreement.objects.with_vitality(as_of=as_of)
+    return TwinningAgreement.objects.with_vitality(
+        as_of=as_of, country=country, include_domestic=include_domestic, exclude_demo=exclude_demo
+    )
+
+
+def audit_params(query_params: Any) -> tuple[str | None, bool, bool]:
+    """The home country, include_domestic and exclude_demo a request asks the agreements' vitality for.
+
+    Read leniently: a bad value gives the default here, and the FilterSet, which validates the same
+    parameters, answers 400 naming it.
+    """
+    country = (query_params.get("country") or "").strip().upper()
+    if len(country) != 2 or not country.isascii() or not country.isalpha():
+        country = None
+
+    def flag(name: str) -> bool:
+        return (query_params.get(name) or "").strip().lower() in filters.StrictBooleanField.TRUE
+
+    return country, flag("include_domestic"), flag("exclude_demo")
 
 
 @functools.lru_cache(maxsize=4)
@@ -501,11 +523,14 @@ class AgreementViewSet(
         # general path applies the visibility filter.
         if access.visible_agreements(self.request.user):
             return None
-        return _agreements_as_of(today())
+        return _agreements_as_of(today(), *audit_params(self.request.query_params))
 
     def get_queryset(self) -> QuerySet[TwinningAgreement]:
-        # vitality and in_name_only as of today: the audits' rule, computed in the same query.
-        queryset = _agreements_as_of(today()).filter(access.visible_agreements(self.request.user))
+        # vitality and in_name_only as of today: the audits' rule, computed in the same query, for
+        # the home country, include_domestic and exclude_demo asked (see filters.AgreementFilter).
+        queryset = _agreements_as_of(today(), *audit_params(self.request.query_params)).filter(
+            access.visible_agreements(self.request.user)
+        )
         if self.action == "list":
             # Lean rows: `.values()` joins both sides itself (see LeanListMixin).
             return queryset

@@ -32,9 +32,11 @@ from django.utils.translation import gettext_lazy as _
 
 from registry.admin_audits import (
     AgreementCountListFilter,
+    DemoActivityListFilter,
     InNameOnlyListFilter,
     VitalityListFilter,
     agreement_count_column,
+    exclude_demo_requested,
     in_name_only_column,
     live_agreement_count_column,
     vitality_column,
@@ -71,7 +73,11 @@ from registry.services.municipalities import check_country_change, merge_municip
 # The audits (registry/admin_audits.py): vitality and in-name-only filters and columns for agreements,
 # agreement counts for municipalities, all computed by the same QuerySet methods as the REST reports.
 # The coverage page is mounted by the site (registry/admin_site.py).
-AGREEMENT_AUDIT_FILTERS: tuple[type[admin.ListFilter], ...] = (InNameOnlyListFilter, VitalityListFilter)
+AGREEMENT_AUDIT_FILTERS: tuple[type[admin.ListFilter], ...] = (
+    InNameOnlyListFilter,
+    VitalityListFilter,
+    DemoActivityListFilter,
+)
 
 
 # --- Permissions -------------------------------------------------------------------------------------
@@ -703,8 +709,9 @@ class TwinningAgreementAdmin(CoordinatorPermissions, ServiceErrorsMixin, admin.M
     autocomplete_fields = ("municipality_a", "municipality_b")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[TwinningAgreement]:
-        # Vitality and in name only today, by the same QuerySet method as the API and the reports.
-        return with_vitality_today(super().get_queryset(request))
+        # Vitality and in name only today, by the same QuerySet method as the API and the reports
+        # (for the registry's home country; without demo activity when the changelist asks).
+        return with_vitality_today(super().get_queryset(request), exclude_demo=exclude_demo_requested(request))
 
     inlines = (ActivityInline, StatusHistoryInline, ChangeRecordInline)
     actions = ("change_status_action",)
@@ -727,6 +734,7 @@ class TwinningAgreementAdmin(CoordinatorPermissions, ServiceErrorsMixin, admin.M
                     "needs_review",
                     "review_note",
                     "last_activity_on",
+                    "last_real_activity_on",
                     "version",
                     "loaded_version",
                     "created_by",
@@ -740,6 +748,7 @@ class TwinningAgreementAdmin(CoordinatorPermissions, ServiceErrorsMixin, admin.M
     base_readonly_fields = (
         "clair_countable",
         "last_activity_on",
+        "last_real_activity_on",
         "version",
         "source",
         "created_by",

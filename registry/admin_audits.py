@@ -28,11 +28,40 @@ from registry.services.dates import today
 # --- agreements: vitality and in name only ------------------------------------------------------
 
 
-def with_vitality_today(queryset: QuerySet[TwinningAgreement]) -> QuerySet[TwinningAgreement]:
-    """Annotate vitality as of today with the default window, once (filters and columns share it)."""
+#: The changelist parameter that asks for the audits without demo activity (DemoActivityListFilter).
+EXCLUDE_DEMO_PARAMETER = "exclude_demo"
+
+
+def exclude_demo_requested(request: HttpRequest) -> bool:
+    """Whether the changelist asks for vitality without demo activity (see DemoActivityListFilter)."""
+    return request.GET.get(EXCLUDE_DEMO_PARAMETER) == "yes"
+
+
+def with_vitality_today(
+    queryset: QuerySet[TwinningAgreement], *, exclude_demo: bool = False
+) -> QuerySet[TwinningAgreement]:
+    """Annotate vitality as of today with the default window, for the registry's home country and
+    without demo activity when asked, once (filters and columns share it)."""
     if "vitality" in queryset.query.annotations:
         return queryset
-    return queryset.with_vitality(as_of=today())
+    return queryset.with_vitality(as_of=today(), exclude_demo=exclude_demo)
+
+
+class DemoActivityListFilter(admin.SimpleListFilter):
+    """Vitality and in name only with or without the demo activity (ActivityLog.is_demo).
+
+    Filters no row itself: the changelist's get_queryset annotates with exclude_demo_requested(),
+    and the vitality and in-name-only filters read it too.
+    """
+
+    title = _("demo activity")
+    parameter_name = EXCLUDE_DEMO_PARAMETER
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("yes", _("Vitality without demo activity"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet | None:
+        return None
 
 
 class VitalityListFilter(admin.SimpleListFilter):
@@ -46,33 +75,50 @@ class VitalityListFilter(admin.SimpleListFilter):
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet | None:
         if self.value() in Vitality.values:
-            return with_vitality_today(queryset).filter(vitality=self.value())
+            annotated = with_vitality_today(queryset, exclude_demo=exclude_demo_requested(request))
+            return annotated.filter(vitality=self.value())
         return None
 
 
 class InNameOnlyListFilter(admin.SimpleListFilter):
-    """Agreements in name only today (active, dormant or never): TwinningAgreement changelists."""
+    """Agreements in name only today (TwinningAgreementQuerySet.in_name_only: the reports' rule and
+    count, for the registry's home country): TwinningAgreement changelists."""
 
     title = _("in name only")
     parameter_name = "in_name_only"
 
     def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
-        return [("yes", _("Yes")), ("no", _("No"))]
+        return [("yes", _("Yes")), ("no", _("No")), ("outside", _("Outside the audit"))]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet | None:
-        if self.value() in ("yes", "no"):
-            return with_vitality_today(queryset).filter(in_name_only=self.value() == "yes")
-        return None
+        if self.value() not in ("yes", "no", "outside"):
+            return None
+        exclude_demo = exclude_demo_requested(request)
+        annotated = with_vitality_today(queryset, exclude_demo=exclude_demo)
+        if self.value() == "yes":
+            return annotated.in_name_only(as_of=today(), exclude_demo=exclude_demo, annotate=False)
+        if self.value() == "no":
+            return annotated.filter(in_name_only=False)
+        return annotated.filter(in_name_only__isnull=True)  # outside
 
 
 @admin.display(description=_("vitality"), ordering="vitality")
 def vitality_column(agreement: TwinningAgreement) -> str:
-    """A list_display column; the changelist's get_queryset must call with_vitality_today()."""
-    return Vitality(agreement.vitality).label if getattr(agreement, "vitality", None) else "—"
+    """A list_display column; the changelist's get_queryset must call with_vitality_today().
+
+    A vitality that rests on demo activity says so; none (no side in the home country) is "—".
+    """
+    if not getattr(agreement, "vitality", None):
+        return "—"
+    label = Vitality(agreement.vitality).label
+    if getattr(agreement, "vitality_rests_on_demo", False):
+        return _("%(vitality)s (demo activity)") % {"vitality": label}
+    return str(label)
 
 
 @admin.display(description=_("in name only"), boolean=True, ordering="in_name_only")
 def in_name_only_column(agreement: TwinningAgreement) -> bool | None:
+    """Yes / no in the home country's audit; the "unknown" icon outside it."""
     return getattr(agreement, "in_name_only", None)
 
 
@@ -130,6 +176,7 @@ class CoverageForm(forms.Form):
     as_of = forms.DateField(required=False, label=_("as of"), widget=forms.DateInput(attrs={"type": "date"}))
     basis = forms.ChoiceField(choices=CountingBasis.choices, required=False, label=_("basis"))
     include_domestic = forms.BooleanField(required=False, label=_("include domestic pairs"))
+    exclude_demo = forms.BooleanField(required=False, label=_("without demo activity"))
 
     def params(self) -> dict[str, Any]:
         data = self.cleaned_data
@@ -138,6 +185,7 @@ class CoverageForm(forms.Form):
             "as_of": data.get("as_of") or today(),
             "basis": data.get("basis") or CountingBasis.ALL,
             "include_domestic": bool(data.get("include_domestic")),
+            "exclude_demo": bool(data.get("exclude_demo")),
         }
 
 
@@ -145,7 +193,13 @@ def _params(request: HttpRequest) -> tuple[CoverageForm, dict[str, Any]]:
     form = CoverageForm(request.GET or None)
     if form.is_bound and form.is_valid():
         return form, form.params()
-    return form, {"country": "JP", "as_of": today(), "basis": CountingBasis.ALL, "include_domestic": False}
+    return form, {
+        "country": "JP",
+        "as_of": today(),
+        "basis": CountingBasis.ALL,
+        "include_domestic": False,
+        "exclude_demo": False,
+    }
 
 
 def coverage_view(request: HttpRequest, *, admin_site: AdminSite) -> HttpResponse:

@@ -50,6 +50,7 @@ def _public_body(agreement, nagasaki, saint_paul) -> dict:
         "last_activity_on": None,
         "vitality": "never",
         "in_name_only": True,
+        "vitality_rests_on_demo": False,
         "version": 1,
         "status_history": [{"from_status": "", "to_status": "active", "changed_on": "1955-12-01", "reason": ""}],
     }

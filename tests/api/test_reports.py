@@ -105,12 +105,22 @@ def test_bad_parameter_in_csv_is_still_400(anonymous):
 
 
 def test_in_name_only_page(world, anonymous, django_assert_num_queries):
-    # 2 queries: the count for the paginator, the page with both sides joined.
+    # 2 queries: the count and the demo figures (audits.in_name_only_summary, which the paginator
+    # takes its count from), the page with both sides joined.
     with django_assert_num_queries(2):
         response = anonymous.get("/api/reports/in-name-only/", {"as_of": AS_OF})
 
     body = response.json()
-    assert body["count"] == 8
+    assert {key: value for key, value in body.items() if key != "results"} == {
+        "count": 8,
+        "count_without_demo": 8,
+        "on_demo": 0,
+        "exclude_demo": False,
+        "rests_on_demo_activity": False,
+        "demo_share": 0.0,
+        "next": None,
+        "previous": None,
+    }
     assert body["results"][0] == {
         "id": world.t1_f8.pk,
         "kind": "sister",
@@ -119,6 +129,7 @@ def test_in_name_only_page(world, anonymous, django_assert_num_queries):
         "signed_on": None,
         "last_activity_on": None,
         "vitality": "never",
+        "vitality_rests_on_demo": False,
     }
     assert body["results"][-1] == {
         "id": world.c7_f7.pk,
@@ -128,6 +139,7 @@ def test_in_name_only_page(world, anonymous, django_assert_num_queries):
         "signed_on": "2010-04-01",
         "last_activity_on": "2021-06-14",
         "vitality": "dormant",
+        "vitality_rests_on_demo": False,
     }
 
 

@@ -119,7 +119,7 @@ def world() -> SimpleNamespace:
     return build_world()
 
 
-def row(tier, authorities, with_, rate, relationships, in_band, live, live_rate) -> dict:
+def row(tier, authorities, with_, rate, relationships, in_band, live, live_rate, live_on_demo=0) -> dict:
     return {
         "tier": tier,
         "authorities": authorities,
@@ -130,6 +130,7 @@ def row(tier, authorities, with_, rate, relationships, in_band, live, live_rate)
         "in_band": in_band,
         "live": live,
         "live_rate": live_rate,
+        "live_on_demo": live_on_demo,
     }
 
 
@@ -139,6 +140,10 @@ EXPECTED_COVERAGE = {
     "as_of": "2024-06-15",
     "basis": "all",
     "years": 3,
+    # No demo activity in this world (see tests/services/test_vitality_demo.py for a world with some).
+    "exclude_demo": False,
+    "rests_on_demo_activity": False,
+    "demo_share": 0.0,
     "tiers": [
         row("prefecture", 2, 1, 50.0, 1, 0, 1, 50.0),
         row("city", 6, 2, 33.3, 5, 1, 1, 16.7),
@@ -158,7 +163,7 @@ def test_with_vitality_boundaries_and_status_history(world, django_assert_num_qu
         world.pa_cal.pk: ("active", False),
         world.c1_f1.pk: ("active", False),  # activity exactly `years` before as_of
         world.c1_f2.pk: ("never", True),
-        world.c2_c3.pk: ("active", False),
+        world.c2_c3.pk: ("active", None),  # a domestic pair: a vitality, but outside the default audit
         world.c5_f5.pk: ("never", False),  # suspended on as_of (reactivated later): not flagged
         world.c6_f6.pk: ("new", False),  # signed the day after as_of: not active then
         world.c7_f7.pk: ("dormant", True),  # a day before the window; suspended only after as_of
