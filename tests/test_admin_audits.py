@@ -98,3 +98,85 @@ def test_coverage_page_is_for_coordinators_only(client):
     assert (
         client.get(reverse("admin:registry_coverage_gaps", kwargs={"tier": "city"})).status_code == HTTPStatus.FORBIDDEN
     )
+
+
+# --- issue 7: one in-name-only rule, demo activity labelled (world: tests/services/test_vitality_demo.py) ---
+
+
+@pytest.fixture
+def demo_world():
+    from tests.services.test_vitality_demo import build_demo_world
+
+    return build_demo_world()
+
+
+@pytest.fixture
+def coordinator_client(client, coordinator):
+    coordinator.is_staff = True
+    coordinator.save(update_fields=["is_staff"])
+    client.force_login(coordinator)
+    return client
+
+
+def _changelist_names(client, world, params) -> set[str]:
+    from tests.services.test_vitality_demo import WITH_DEMO
+
+    response = client.get(reverse("admin:registry_twinningagreement_changelist"), params)
+    assert response.status_code == HTTPStatus.OK
+    by_pk = {getattr(world, name).pk: name for name in WITH_DEMO}
+    return {by_pk[agreement.pk] for agreement in response.context["cl"].result_list}
+
+
+def test_admin_in_name_only_filter_is_the_reports_rule_and_count(coordinator_client, demo_world):
+    from registry.services import audits
+
+    flagged = _changelist_names(coordinator_client, demo_world, {"in_name_only": "yes"})
+    report = audits.in_name_only(country="JP", as_of=demo_world.as_of)
+
+    assert flagged == {"sasebo_lyon", "kobe_bremen"}
+    assert len(flagged) == report.count()
+    assert _changelist_names(coordinator_client, demo_world, {"in_name_only": "yes", "exclude_demo": "yes"}) == {
+        "sasebo_lyon",
+        "kobe_bremen",
+        "nagasaki_santos",
+        "sasebo_busan",
+    }
+    assert _changelist_names(coordinator_client, demo_world, {"in_name_only": "outside"}) == {
+        "nagasaki_sasebo",
+        "lyon_bremen",
+    }
+    assert _changelist_names(coordinator_client, demo_world, {"vitality": "never", "exclude_demo": "yes"}) == {
+        "nagasaki_santos",
+        "sasebo_lyon",
+        "kobe_bremen",
+        "osaka_seattle",
+        "nagasaki_sasebo",
+    }
+
+
+def test_admin_vitality_column_says_when_it_rests_on_demo(coordinator_client, demo_world):
+    from registry.admin_audits import vitality_column
+
+    url = reverse("admin:registry_twinningagreement_changelist")
+    rows = {a.pk: a for a in coordinator_client.get(url).context["cl"].result_list}
+    assert vitality_column(rows[demo_world.nagasaki_santos.pk]) == "Active (demo activity)"
+    assert vitality_column(rows[demo_world.nagasaki_porto.pk]) == "Active"
+    assert vitality_column(rows[demo_world.lyon_bremen.pk]) == "—"  # no side in the home country
+
+    page = coordinator_client.get(url, {"exclude_demo": "yes"})
+    rows = {a.pk: a for a in page.context["cl"].result_list}
+    assert vitality_column(rows[demo_world.nagasaki_santos.pk]) == "Never active"
+    assert "Active (demo activity)" not in page.content.decode()
+
+
+def test_admin_coverage_page_says_live_rests_on_demo_and_shows_it_without(coordinator_client, demo_world):
+    url = reverse("admin:registry_coverage")
+
+    page = coordinator_client.get(url, {"country": "JP"})
+    assert page.context["report"]["total"]["live_on_demo"] == 1
+    assert 'id="demo-note"' in page.content.decode() and "33.3" in page.content.decode()
+
+    page = coordinator_client.get(url, {"country": "JP", "exclude_demo": "on"})
+    report = page.context["report"]
+    assert (report["exclude_demo"], report["total"]["live"], report["rests_on_demo_activity"]) == (True, 2, False)
+    assert "Computed without demo activity." in page.content.decode()
