@@ -96,9 +96,7 @@ def world() -> SimpleNamespace:
 
 def _verdicts(world, **parameters) -> dict[str, tuple]:
     names = {
-        getattr(world, name).pk: name
-        for name in vars(world)
-        if isinstance(getattr(world, name), TwinningAgreement)
+        getattr(world, name).pk: name for name in vars(world) if isinstance(getattr(world, name), TwinningAgreement)
     }
     rows = TwinningAgreement.objects.with_vitality(as_of=world.as_of, **parameters).values_list(
         "pk", "vitality", "in_name_only", "vitality_rests_on_demo"
@@ -228,7 +226,9 @@ def test_coverage_demo_figures(world, django_assert_num_queries):
     assert (without["total"]["live"], without["total"]["live_rate"], without["total"]["live_on_demo"]) == (2, 50.0, 0)
     assert (without["exclude_demo"], without["rests_on_demo_activity"], without["demo_share"]) == (True, False, 0.0)
     # Nothing else moves: the relationships counted do not depend on activity.
-    assert [row["with_relationship"] for row in without["tiers"]] == [row["with_relationship"] for row in report["tiers"]]
+    assert [row["with_relationship"] for row in without["tiers"]] == [
+        row["with_relationship"] for row in report["tiers"]
+    ]
 
 
 def test_agreement_counts_without_demo_rows(world):
