@@ -95,17 +95,25 @@ def _envelope(request: HttpRequest, count: int, page: int, results: list[dict[st
 _SIDE = "{m}.id, {m}.name, {m}.name_en, {m}.country, {m}.tier, {m}.lg_code"
 # Vitality as of today, by hand: the services refuse activities and status changes in the future,
 # so the row's own last_activity_on and status are those "as of today" (3-year window, 1-year grace).
-_VITALITY = """CASE WHEN a.last_activity_on >= %(window)s THEN 'active'
-                    WHEN a.last_activity_on IS NOT NULL THEN 'dormant'
+# Only agreements with a side in the home country have a vitality; in name only is judged for those
+# with the other side abroad (the audit, see TwinningAgreementQuerySet.with_vitality).
+_HOME_SIDE = "(a.country_a = %(home)s OR a.country_b = %(home)s)"
+_AUDITED = f"({_HOME_SIDE} AND NOT (a.country_a = %(home)s AND a.country_b = %(home)s))"
+_VITALITY_OF = """CASE WHEN a.{last} >= %(window)s THEN 'active'
+                    WHEN a.{last} IS NOT NULL THEN 'dormant'
                     WHEN a.signed_on IS NULL OR a.signed_on <= %(grace)s THEN 'never'
                     ELSE 'new' END"""
+_VITALITY = _VITALITY_OF.format(last="last_activity_on")
+_VITALITY_WITHOUT_DEMO = _VITALITY_OF.format(last="last_real_activity_on")
+_IN_NAME_ONLY = f"""CASE WHEN {_AUDITED} THEN (a.status = 'active' AND {_VITALITY} IN ('dormant', 'never')) END"""
 AGREEMENTS_SQL = f"""
     SELECT a.id, a.kind, a.signed_on, a.signed_on_precision, a.expires_on, a.status, a.status_changed_on,
            a.status_reason, a.heads_signed, a.fields_unrestricted, a.assembly_approved, a.clair_countable,
            a.exchange_fields, a.public_notes, a.source_url, a.source, a.last_activity_on, a.version,
            {_SIDE.format(m="ma")}, {_SIDE.format(m="mb")},
-           {_VITALITY} AS vitality,
-           (a.status = 'active' AND {_VITALITY} IN ('dormant', 'never')) AS in_name_only
+           CASE WHEN {_HOME_SIDE} THEN {_VITALITY} END AS vitality,
+           {_IN_NAME_ONLY} AS in_name_only,
+           CASE WHEN {_HOME_SIDE} THEN {_VITALITY} <> {_VITALITY_WITHOUT_DEMO} END AS vitality_rests_on_demo
     FROM registry_twinningagreement a
     JOIN registry_municipality ma ON ma.id = a.municipality_a_id
     JOIN registry_municipality mb ON mb.id = a.municipality_b_id
@@ -124,7 +132,7 @@ _FILTERS = {
     "country": "(ma.country = %(country)s OR mb.country = %(country)s)",
     "status": "a.status = %(status)s",
     "kind": "a.kind = %(kind)s",
-    "in_name_only": f"(a.status = 'active' AND {_VITALITY} IN ('dormant', 'never')) = %(in_name_only)s",
+    "in_name_only": f"{_IN_NAME_ONLY} = %(in_name_only)s",
 }
 
 
@@ -147,8 +155,15 @@ def baseline_agreements(request: HttpRequest) -> JsonResponse:
     """The same page of agreements as /api/agreements/ for the public (also filtered, see _FILTERS), by hand."""
     page, limit, offset = _page(request)
     today = dt.date.today()
-    params = {"window": _years_before(today, 3), "grace": _years_before(today, 1), "limit": limit, "offset": offset}
+    params = {
+        "window": _years_before(today, 3),
+        "grace": _years_before(today, 1),
+        "limit": limit,
+        "offset": offset,
+    }
     where = _where(request, params)
+    # The home country of the vitality columns: the `country` asked, else the registry's.
+    params["home"] = params.get("country") or settings.REGISTRY_HOME_COUNTRY
     with connection.cursor() as cursor:
         cursor.execute(AGREEMENTS_COUNT_SQL.format(where=where), params)
         count = cursor.fetchone()[0]
@@ -176,7 +191,8 @@ def baseline_agreements(request: HttpRequest) -> JsonResponse:
             "source": row[15],
             "last_activity_on": _iso(row[16]),
             "vitality": row[30],
-            "in_name_only": bool(row[31]),
+            "in_name_only": None if row[31] is None else bool(row[31]),
+            "vitality_rests_on_demo": None if row[32] is None else bool(row[32]),
             "version": row[17],
         }
         for row in rows

@@ -245,8 +245,11 @@ class Command(BaseCommand):
             (
                 "last_activity_on",
                 """
-                UPDATE registry_twinningagreement AS t SET last_activity_on = latest.on_date
-                FROM (SELECT agreement_id, max(occurred_on) AS on_date FROM registry_activitylog GROUP BY agreement_id)
+                UPDATE registry_twinningagreement AS t
+                SET last_activity_on = latest.on_date, last_real_activity_on = latest.real_on_date
+                FROM (SELECT agreement_id, max(occurred_on) AS on_date,
+                             max(occurred_on) FILTER (WHERE NOT is_demo) AS real_on_date
+                      FROM registry_activitylog GROUP BY agreement_id)
                     AS latest
                 WHERE latest.agreement_id = t.id
                 """,
@@ -285,7 +288,7 @@ class Command(BaseCommand):
             ("coverage", lambda: audits.coverage(country=country, as_of=as_of), sql.coverage),
             (
                 "in-name-only",
-                lambda: _page(audits.in_name_only(country=country, as_of=as_of)),
+                lambda: _in_name_only_page(country=country, as_of=as_of),
                 sql.in_name_only,
             ),
             (
@@ -334,6 +337,15 @@ def _running_totals(values: Any) -> list[int]:
         running += value
         totals.append(running)
     return totals
+
+
+def _in_name_only_page(*, country: str, as_of: dt.date) -> tuple[dict[str, Any], list[Any]]:
+    """What /api/reports/in-name-only/ runs: the summary (its count and demo figures), then the first page."""
+    from api.reports import KeysFirstPaginator  # the API's paginator for reports
+
+    summary = audits.in_name_only_summary(country=country, as_of=as_of)
+    paginator = KeysFirstPaginator(audits.in_name_only(country=country, as_of=as_of), PAGE, count=summary["count"])
+    return summary, list(paginator.page(1))
 
 
 def _page(queryset: Any) -> tuple[int, list[Any]]:
@@ -400,13 +412,25 @@ class HandWrittenSQL:
             ELSE (SELECT max(l.occurred_on) FROM registry_activitylog l
                   WHERE l.agreement_id = t.id AND l.occurred_on <= %(as_of)s) END
     """
-    # Vitality of `last` (the LATERAL LAST_AS_OF) and `t`.
+    # The same without demo activity (the reports' demo figures compare the two).
+    LAST_REAL_AS_OF = """
+        CASE WHEN t.last_real_activity_on IS NULL OR t.last_real_activity_on <= %(as_of)s THEN t.last_real_activity_on
+            ELSE (SELECT max(l.occurred_on) FROM registry_activitylog l
+                  WHERE l.agreement_id = t.id AND l.occurred_on <= %(as_of)s AND NOT l.is_demo) END
+    """
+    # Vitality of `last` (the LATERAL LAST_AS_OF) and `t`; `last_real` for LAST_REAL_AS_OF.
     LIVE = """
         (last.on_date >= %(window_start)s OR (last.on_date IS NULL AND t.signed_on > %(grace_start)s))
     """
     SILENT = """
         (last.on_date < %(window_start)s
          OR (last.on_date IS NULL AND (t.signed_on IS NULL OR t.signed_on <= %(grace_start)s)))
+    """
+    LIVE_REAL = LIVE.replace("last.", "last_real.")
+    SILENT_REAL = SILENT.replace("last.", "last_real.")
+    LATERALS = f"""
+        CROSS JOIN LATERAL (SELECT {LAST_AS_OF} AS on_date) AS last
+        CROSS JOIN LATERAL (SELECT {LAST_REAL_AS_OF} AS on_date) AS last_real
     """
 
     def _fetch(self, sql: str, **extra: Any) -> list[tuple]:
@@ -416,24 +440,27 @@ class HandWrittenSQL:
 
     def _side(self, home: str, partner: str, columns: str, *, last: bool = False) -> str:
         """Agreements active on as_of whose `home` side ("a" or "b") is of the country and `partner` is not."""
-        lateral = f"CROSS JOIN LATERAL (SELECT {self.LAST_AS_OF} AS on_date) AS last" if last else ""
+        lateral = self.LATERALS if last else ""
         return f"""
             SELECT {columns} FROM registry_twinningagreement t {lateral}
             WHERE t.country_{home} = %(country)s AND t.country_{partner} <> %(country)s AND {self.ACTIVE_ON}
         """
 
     def coverage(self) -> list[tuple]:
+        live = f"{self.LIVE} AS live, {self.LIVE_REAL} AS live_real"
         return self._fetch(
             f"""
             WITH sides AS (
-                {self._side("a", "b", f"t.municipality_a_id AS m, {self.LIVE} AS live", last=True)}
+                {self._side("a", "b", f"t.municipality_a_id AS m, {live}", last=True)}
                 UNION ALL
-                {self._side("b", "a", f"t.municipality_b_id AS m, {self.LIVE} AS live", last=True)}
+                {self._side("b", "a", f"t.municipality_b_id AS m, {live}", last=True)}
             ), per AS (
-                SELECT m, count(*) AS n, bool_or(live) AS live FROM sides GROUP BY m
+                SELECT m, count(*) AS n, bool_or(live) AS live, bool_or(live_real) AS live_real FROM sides GROUP BY m
             )
             SELECT m.tier, count(*), count(per.m), COALESCE(sum(per.n), 0),
-                count(*) FILTER (WHERE per.n BETWEEN 4 AND 8), count(*) FILTER (WHERE per.live)
+                count(*) FILTER (WHERE per.n BETWEEN 4 AND 8), count(*) FILTER (WHERE per.live),
+                count(*) FILTER (WHERE per.live <> per.live_real),
+                count(*) FILTER (WHERE per.live OR per.live_real)
             FROM registry_municipality m LEFT JOIN per ON per.m = m.id
             WHERE m.country = %(country)s AND (m.abolished_on IS NULL OR m.abolished_on > %(as_of)s)
                 AND m.tier = ANY(%(tiers)s)
@@ -447,7 +474,15 @@ class HandWrittenSQL:
             CROSS JOIN LATERAL (SELECT {self.LAST_AS_OF} AS on_date) AS last
             WHERE {self.FOREIGN_PAIR} AND {self.ACTIVE_ON} AND {self.SILENT}
         """
-        count = self._fetch("SELECT count(*) " + base)
+        # The count with the demo figures (as audits.in_name_only_summary): in name only with demo
+        # rows, without them, and either way.
+        count = self._fetch(
+            f"""
+            SELECT count(*) FILTER (WHERE {self.SILENT}), count(*) FILTER (WHERE {self.SILENT_REAL}), count(*)
+            FROM registry_twinningagreement t {self.LATERALS}
+            WHERE {self.FOREIGN_PAIR} AND {self.ACTIVE_ON} AND ({self.SILENT} OR {self.SILENT_REAL})
+            """
+        )
         page = self._fetch(
             f"""
             SELECT page.*, ma.*, mb.* FROM (
