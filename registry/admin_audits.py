@@ -126,10 +126,11 @@ def in_name_only_column(agreement: TwinningAgreement) -> bool | None:
 
 
 def with_agreement_counts_today(queryset: QuerySet[Municipality]) -> QuerySet[Municipality]:
-    """Annotate agreement_count / live_agreement_count as of today (coverage's rule), once."""
+    """Annotate agreement_count / live_agreement_count as of today (coverage's rule), once; with the
+    live count without demo activity too, so that the column can say when the demo rows decide."""
     if "agreement_count" in queryset.query.annotations:
         return queryset
-    return queryset.with_agreement_counts(as_of=today())
+    return queryset.with_agreement_counts(as_of=today(), compare_without_demo=True)
 
 
 class AgreementCountListFilter(admin.SimpleListFilter):
@@ -164,8 +165,13 @@ def agreement_count_column(municipality: Municipality) -> int | None:
 
 
 @admin.display(description=_("live relationships"), ordering="live_agreement_count")
-def live_agreement_count_column(municipality: Municipality) -> int | None:
-    return getattr(municipality, "live_agreement_count", None)
+def live_agreement_count_column(municipality: Municipality) -> int | str | None:
+    """The live count; when demo activity changes it, the count without demo activity beside it."""
+    count = getattr(municipality, "live_agreement_count", None)
+    without_demo = getattr(municipality, "live_agreement_count_without_demo", None)
+    if count is not None and without_demo is not None and without_demo != count:
+        return _("%(count)s (%(without_demo)s without demo activity)") % {"count": count, "without_demo": without_demo}
+    return count
 
 
 # --- the coverage page --------------------------------------------------------------------------

@@ -180,3 +180,14 @@ def test_admin_coverage_page_says_live_rests_on_demo_and_shows_it_without(coordi
     report = page.context["report"]
     assert (report["exclude_demo"], report["total"]["live"], report["rests_on_demo_activity"]) == (True, 2, False)
     assert "Computed without demo activity." in page.content.decode()
+
+
+def test_admin_live_relationships_column_says_when_demo_rows_decide(coordinator_client, demo_world):
+    from registry.admin_audits import live_agreement_count_column
+
+    response = coordinator_client.get(reverse("admin:registry_municipality_changelist"), {"country": "JP"})
+    rows = {m.name: m for m in response.context["cl"].result_list}
+
+    assert live_agreement_count_column(rows["Sasebo"]) == "1 (0 without demo activity)"
+    assert live_agreement_count_column(rows["Nagasaki"]) == "2 (1 without demo activity)"
+    assert live_agreement_count_column(rows["Kobe"]) == 1  # new, no activity at all: nothing rests on demo

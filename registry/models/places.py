@@ -74,8 +74,10 @@ class MunicipalityQuerySet(models.QuerySet["Municipality"]):
         grace_years: int = 1,
         general: bool = False,
         exclude_demo: bool = False,
+        compare_without_demo: bool = False,
     ) -> MunicipalityQuerySet:
-        """Annotate `agreement_count` and `live_agreement_count` on `as_of`.
+        """Annotate `agreement_count` and `live_agreement_count` on `as_of` (and, with
+        `compare_without_demo`, `live_agreement_count_without_demo`).
 
         `agreement_count`: relationships the authority holds that are active on `as_of` (signed by
         then, an unknown signing date counting as before; status on that date `active`), only
@@ -94,10 +96,16 @@ class MunicipalityQuerySet(models.QuerySet["Municipality"]):
 
         sides = _counted_sides(as_of=as_of, basis=basis, include_domestic=include_domestic, general=general)
         live = live_on_q(as_of=as_of, years=years, grace_years=grace_years, general=general, exclude_demo=exclude_demo)
-        return self.annotate(
+        queryset = self.annotate(
             agreement_count=_sum_over_sides(sides, None),
             live_agreement_count=_sum_over_sides(sides, live),
         )
+        if not compare_without_demo:
+            return queryset
+        live_without_demo = live_on_q(
+            as_of=as_of, years=years, grace_years=grace_years, general=general, exclude_demo=True
+        )
+        return queryset.annotate(live_agreement_count_without_demo=_sum_over_sides(sides, live_without_demo))
 
     def with_coverage_counts(
         self,
