@@ -4,6 +4,10 @@ Every report takes `country` (ISO alpha-2, default JP) and `as_of` (default toda
 a serializer (a bad value is a 400 naming the parameter); `?format=csv` gives the same rows as a
 spreadsheet-safe CSV file. Public: anyone may read them (anonymous rate limits apply).
 
+Coverage and in-name-only count demo activity (ActivityLog.is_demo) unless `exclude_demo=true`,
+and say in the body how much their figures rest on it (`rests_on_demo_activity`, `demo_share`;
+per row `live_on_demo` / `vitality_rests_on_demo`, which the CSV carries as columns).
+
 `/api/reports/gaps/` answers three questions, chosen with `kind`:
 - `kind=authorities` (default): authorities of `country` with no relationship (paginated;
   `tier`, `prefecture` filters; the same relationships as coverage counts);
