@@ -8,18 +8,23 @@ and `/api/reports/…` show the same numbers. Each view costs a constant number 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
-from django.db.models import F, Q
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.core.paginator import Page, Paginator
+from django.db.models import Case, Count, F, Q, When
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
-from registry.models import ActivityLog, Municipality, NetworkMembership, TwinningAgreement
+from registry.models import ActivityLog, Municipality, Network, NetworkMembership, TwinningAgreement
+from registry.models.agreements import CountingBasis
 from registry.services import audits, standing
-from registry.services.dates import today
+from registry.services.dates import today, years_before
+
+from .forms import AsOfForm, DirectoryForm, GapsForm
 
 #: The home country the public pages audit (the reports' default).
 HOME_COUNTRY = "JP"
@@ -27,6 +32,8 @@ HOME_COUNTRY = "JP"
 SUGGESTIONS = 8
 #: Partner countries on the home page's chart.
 TOP_PARTNER_COUNTRIES = 12
+#: The vitality window the pages explain (the audits' default).
+VITALITY_YEARS = 3
 #: Recent public activities on a municipality's page.
 RECENT_ACTIVITIES = 10
 #: Partners of partners listed on a municipality's page.
@@ -134,18 +141,8 @@ def municipality(request: HttpRequest, pk: int) -> HttpResponse:
         partners_of_partners.append({"partner": other, "via": via})
         if len(partners_of_partners) >= PARTNERS_OF_PARTNERS:
             break
-    lines = [
-        {
-            "name": row["partner"].name_en or row["partner"].name,
-            "lat": row["partner"].latitude,
-            "lng": row["partner"].longitude,
-            "vitality": row["agreement"].vitality,
-            "status": row["agreement"].status,
-            "url": reverse("pages:municipality", args=[row["partner"].pk]),
-        }
-        for row in partners
-        if row["partner"].latitude is not None and row["partner"].longitude is not None
-    ]
+    has_point = place.latitude is not None and place.longitude is not None
+    located = [row for row in partners if row["partner"].latitude is not None and row["partner"].longitude is not None]
     context = {
         "place": place,
         "as_of": as_of,
@@ -154,8 +151,9 @@ def municipality(request: HttpRequest, pk: int) -> HttpResponse:
         "memberships": memberships,
         "partners_of_partners": partners_of_partners,
         "map_data": {
-            "home": {"name": place.name_en or place.name, "lat": place.latitude, "lng": place.longitude},
-            "partners": lines,
+            "centre": place.longitude if has_point else 0,
+            "links": [_link(place, row["partner"], row["agreement"]) for row in located] if has_point else [],
+            "points": [_point(place)] if has_point else [_point(row["partner"]) for row in located],
         },
         "demo": any(activity.is_demo for activity in activities) or rests_on_demo_activity(),
     }
@@ -167,3 +165,214 @@ def municipality_by_code(request: HttpRequest, lg_code: str) -> HttpResponse:
     """A Japanese authority by its local government code: a permanent redirect to its page."""
     place = get_object_or_404(Municipality.objects.only("pk"), lg_code=lg_code)
     return redirect("pages:municipality", pk=place.pk, permanent=True)
+
+
+def _page(request: HttpRequest, queryset: Any, *, per_page: int = 50, param: str = "page") -> Page:
+    """One page of `queryset` (a bad or too large page number gives the nearest page, never a 500)."""
+    return Paginator(queryset, per_page).get_page(request.GET.get(param))
+
+
+@require_GET
+def search(request: HttpRequest) -> HttpResponse:
+    """Home and foreign authorities matching `q`, best match first (the search box's full results)."""
+    query = request.GET.get("q", "").strip()[:100]
+    page = _page(request, Municipality.objects.search(query).select_related("parent")) if query else None
+    return render(request, "pages/search.html", {"q": query, "page": page})
+
+
+@require_GET
+def directory(request: HttpRequest) -> HttpResponse:
+    """Every authority, filtered by country, prefecture, tier and whether it has partners; sortable."""
+    form = DirectoryForm(request.GET or None)
+    as_of = today()
+    queryset = Municipality.objects.existing(as_of=as_of).select_related("parent")
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["q"]:
+            queryset = queryset.search(data["q"])
+        if data["country"]:
+            queryset = queryset.of_country(data["country"])
+        if data["tier"]:
+            queryset = queryset.filter(tier=data["tier"])
+        if data["prefecture"]:
+            queryset = queryset.filter(parent=data["prefecture"])
+        without = Municipality.objects.without_relationship(as_of=as_of, include_domestic=True).values("pk")
+        if data["has_partners"] == "yes":
+            queryset = queryset.exclude(pk__in=without)
+        elif data["has_partners"] == "no":
+            queryset = queryset.filter(pk__in=without)
+        sort = data["sort"] or "name"
+    else:
+        sort = "name"
+    queryset = queryset.with_agreement_counts(as_of=as_of, include_domestic=True)
+    orderings = {
+        "name": ("country", "name", "pk"),
+        "-population": (F("population").desc(nulls_last=True), "name", "pk"),
+        "-partners": ("-agreement_count", "name", "pk"),
+        "code": (F("lg_code").asc(nulls_last=True), "country", "name", "pk"),
+    }
+    page = _page(request, queryset.order_by(*orderings[sort]))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "pages/directory.html", {"form": form, "page": page, "query": query.urlencode()})
+
+
+@require_GET
+def agreement(request: HttpRequest, pk: int) -> HttpResponse:
+    """One relationship: both sides, dates, status history with reasons, CLAIR facts, vitality
+    explained, public activity, source. Internal notes and contacts are never on this page."""
+    as_of = today()
+    relationship = get_object_or_404(
+        TwinningAgreement.objects.with_sides().with_vitality(as_of=as_of).defer("internal_notes", "internal_contact"),
+        pk=pk,
+    )
+    history = list(relationship.status_changes.order_by(F("changed_on").asc(nulls_first=True), "pk"))
+    activities = list(relationship.activities.order_by("-occurred_on", "-pk"))
+    window_start = years_before(as_of, VITALITY_YEARS)
+    context = {
+        "agreement": relationship,
+        "as_of": as_of,
+        "history": history,
+        "activities": activities,
+        "window_start": window_start,
+        "demo": any(activity.is_demo for activity in activities),
+    }
+    return render(request, "pages/agreement.html", context)
+
+
+@require_GET
+def country(request: HttpRequest, code: str) -> HttpResponse:
+    """Every link between the home country and one country, grouped by the home side's prefecture."""
+    code = code.upper()
+    if len(code) != 2 or not code.isalpha() or code == HOME_COUNTRY:
+        raise Http404
+    as_of = today()
+    home_prefecture = Case(
+        When(country_a=HOME_COUNTRY, then=F("municipality_a__parent__lg_code")),
+        default=F("municipality_b__parent__lg_code"),
+    )
+    links = list(
+        TwinningAgreement.objects.filter(
+            Q(country_a=HOME_COUNTRY, country_b=code) | Q(country_a=code, country_b=HOME_COUNTRY)
+        )
+        .with_sides()
+        .with_vitality(as_of=as_of)
+        .annotate(home_prefecture=home_prefecture)
+        .order_by(F("home_prefecture").asc(nulls_last=True), "pk")
+    )
+    rows = []
+    for link in links:
+        home, partner = (
+            (link.municipality_a, link.municipality_b)
+            if link.country_a == HOME_COUNTRY
+            else (link.municipality_b, link.municipality_a)
+        )
+        rows.append({"agreement": link, "home": home, "partner": partner, "prefecture": home.parent or home})
+    if not rows and not Municipality.objects.of_country(code).exists():
+        raise Http404
+    active = [row for row in rows if row["agreement"].status == "active"]
+    context = {
+        "code": code,
+        "rows": rows,
+        "as_of": as_of,
+        "counts": {
+            "links": len(rows),
+            "active": len(active),
+            "in_name_only": sum(1 for row in active if row["agreement"].in_name_only),
+            "home_authorities": len({row["home"].pk for row in rows}),
+            "partner_authorities": len({row["partner"].pk for row in rows}),
+        },
+        "map_data": {
+            "centre": 150,
+            "links": [_link(row["home"], row["partner"], row["agreement"]) for row in rows],
+        },
+        "demo": rests_on_demo_activity(),
+    }
+    return render(request, "pages/country.html", context)
+
+
+def _point(place: Municipality) -> dict[str, Any]:
+    return {
+        "name": place.name_en or place.name,
+        "lat": place.latitude,
+        "lng": place.longitude,
+        "url": reverse("pages:municipality", args=[place.pk]),
+    }
+
+
+def _link(home: Municipality, partner: Municipality, relationship: TwinningAgreement) -> dict[str, Any]:
+    return {"from": _point(home), "to": _point(partner), "vitality": getattr(relationship, "vitality", "")}
+
+
+@require_GET
+def coverage_page(request: HttpRequest) -> HttpResponse:
+    """The CLAIR-style table by tier for `as_of` and `basis`, with live coverage, the 4–8 band, a
+    chart, and the drill-down by prefecture (table and map); downloads of what is shown."""
+    form = AsOfForm(request.GET or None, initial={"as_of": today(), "basis": CountingBasis.ALL})
+    params = form.params()
+    coverage = audits.coverage(country=HOME_COUNTRY, **params)
+    prefectures = audits.coverage_by_prefecture(country=HOME_COUNTRY, **params)
+    download = urlencode({"country": HOME_COUNTRY, "as_of": params["as_of"].isoformat(), "basis": params["basis"]})
+    context = {
+        "form": form,
+        "as_of": params["as_of"],
+        "basis": params["basis"],
+        "coverage": coverage,
+        "prefectures": prefectures,
+        "prefecture_map": {row["name"]: [row["rate"], row["live_rate"], row["authorities"]] for row in prefectures},
+        "band": (audits.BAND_LOW, audits.BAND_HIGH),
+        "download": download,
+        "demo": rests_on_demo_activity(),
+    }
+    return render(request, "pages/coverage.html", context)
+
+
+@require_GET
+def gaps(request: HttpRequest) -> HttpResponse:
+    """Authorities without a partner (by tier and prefecture, map and list), and foreign
+    authorities without a home partner, largest first, per partner country."""
+    form = GapsForm(request.GET or None)
+    as_of = today()
+    data = form.cleaned_data if form.is_valid() else {"tier": "", "prefecture": None, "partner_country": ""}
+    authorities = audits.gaps_authorities(
+        country=HOME_COUNTRY,
+        as_of=as_of,
+        tier=data["tier"] or None,
+        prefecture=data["prefecture"].pk if data["prefecture"] else None,
+    )
+    foreign = audits.gaps_foreign(country=HOME_COUNTRY, as_of=as_of, partner_country=data["partner_country"] or None)
+    partner_rows = audits.partner_countries(country=HOME_COUNTRY, as_of=as_of)["rows"]
+    query = request.GET.copy()
+    query.pop("page", None)
+    query.pop("fpage", None)
+    context = {
+        "form": form,
+        "as_of": as_of,
+        "authorities": _page(request, authorities),
+        "foreign": _page(request, foreign, param="fpage"),
+        "partner_country": data["partner_country"],
+        "partner_countries": [row["partner_country"] for row in partner_rows],
+        "query": query.urlencode(),
+        "standings": standing.Standing,
+    }
+    return render(request, "pages/gaps.html", context)
+
+
+@require_GET
+def networks(request: HttpRequest) -> HttpResponse:
+    """The city networks, with the members the registry holds."""
+    rows = Network.objects.annotate(member_count=Count("memberships")).order_by("scale", "name")
+    return render(request, "pages/networks.html", {"networks": rows})
+
+
+@require_GET
+def network(request: HttpRequest, pk: int) -> HttpResponse:
+    """One network and its members, by role, with join years, on a map and as a list."""
+    item = get_object_or_404(Network, pk=pk)
+    members = list(
+        item.memberships.select_related("municipality", "municipality__parent").order_by(
+            "role", "municipality__country", "municipality__name"
+        )
+    )
+    points = [_point(m.municipality) for m in members if m.municipality.latitude is not None]
+    return render(request, "pages/network.html", {"network": item, "members": members, "map_data": {"points": points}})

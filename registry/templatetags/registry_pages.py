@@ -99,3 +99,9 @@ def vitality_label(value: str) -> str:
         return str(Vitality(value).label)
     except ValueError:
         return value
+
+
+@register.filter
+def pair(first: object, second: object) -> tuple[object, object]:
+    """Both sides of a relationship, to loop over them in a template."""
+    return (first, second)

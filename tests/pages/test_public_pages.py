@@ -130,7 +130,10 @@ def test_municipality_page_lists_partners_with_vitality(client, world):
     assert "Dec. 7, 1955" in html
     assert 'class="badge active"' in html
     data = response.context["map_data"]
-    assert data["partners"][0]["name"] == "Saint Paul"
+    assert data["centre"] == world["nagasaki"].longitude
+    assert [(link["from"]["name"], link["to"]["name"], link["vitality"]) for link in data["links"]] == [
+        ("Nagasaki", "Saint Paul", "active")
+    ]
 
 
 def test_municipality_page_in_japanese_writes_dates_as_a_japanese_reader(client, world):

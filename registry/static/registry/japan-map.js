@@ -5,7 +5,8 @@
   "use strict";
   var el = document.getElementById("japan-map");
   if (!el || !window.L || !window.topojson) return;
-  var COLOURS = ["#c9ced6", "#e0902b", "#1f8a5b"];
+  // "gaps" mode: only the authorities without a partner stand out.
+  var COLOURS = el.dataset.mode === "gaps" ? ["#b3261e", "#dde2e8", "#dde2e8"] : ["#c9ced6", "#e0902b", "#1f8a5b"];
   var NAMES = ["none", "name_only", "live"];
   var map = L.map(el, { preferCanvas: true, zoomSnap: 0.25, minZoom: 4, maxZoom: 11, attributionControl: true });
   map.attributionControl.setPrefix(false);
