@@ -240,48 +240,67 @@ def agreement(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "pages/agreement.html", context)
 
 
+#: Links on one page of a country's page (the map draws the page's links).
+COUNTRY_PAGE = 100
+
+
 @require_GET
 def country(request: HttpRequest, code: str) -> HttpResponse:
-    """Every link between the home country and one country, grouped by the home side's prefecture."""
+    """Every link between the home country and one country: counts, the links by the home side's
+    prefecture (page by page, in prefecture order) on a world map. Four queries: the counts, the
+    page's count and rows, whether demo activity exists."""
     code = code.upper()
     if len(code) != 2 or not code.isalpha() or code == HOME_COUNTRY:
         raise Http404
     as_of = today()
-    home_prefecture = Case(
-        When(country_a=HOME_COUNTRY, then=F("municipality_a__parent__lg_code")),
-        default=F("municipality_b__parent__lg_code"),
+    links = TwinningAgreement.objects.filter(
+        Q(country_a=HOME_COUNTRY, country_b=code) | Q(country_a=code, country_b=HOME_COUNTRY)
     )
-    links = list(
-        TwinningAgreement.objects.filter(
-            Q(country_a=HOME_COUNTRY, country_b=code) | Q(country_a=code, country_b=HOME_COUNTRY)
-        )
-        .with_sides()
+    home_is_a = Q(country_a=HOME_COUNTRY)
+    counts = links.with_vitality(as_of=as_of).aggregate(
+        links=Count("pk"),
+        active=Count("pk", filter=Q(status="active")),
+        # Not named `in_name_only`: an aggregate's name would shadow the annotation it filters on.
+        silent=Count("pk", filter=Q(in_name_only=True)),
+        home_authorities=Count(
+            Case(When(home_is_a, then=F("municipality_a")), default=F("municipality_b")), distinct=True
+        ),
+        partner_authorities=Count(
+            Case(When(home_is_a, then=F("municipality_b")), default=F("municipality_a")), distinct=True
+        ),
+    )
+    if not counts["links"] and not Municipality.objects.of_country(code).exists():
+        raise Http404
+    home_prefecture = Case(
+        When(home_is_a, then=F("municipality_a__parent_id")),
+        default=F("municipality_b__parent_id"),
+    )
+    ordered = (
+        links.with_sides()
         .with_vitality(as_of=as_of)
         .annotate(home_prefecture=home_prefecture)
-        .order_by(F("home_prefecture").asc(nulls_last=True), "pk")
+        .order_by(
+            Case(
+                When(home_is_a, then=F("municipality_a__parent__lg_code")), default=F("municipality_b__parent__lg_code")
+            ).asc(nulls_last=True),
+            "pk",
+        )
     )
+    page = _page(request, ordered, per_page=COUNTRY_PAGE)
     rows = []
-    for link in links:
+    for link in page.object_list:
         home, partner = (
             (link.municipality_a, link.municipality_b)
             if link.country_a == HOME_COUNTRY
             else (link.municipality_b, link.municipality_a)
         )
         rows.append({"agreement": link, "home": home, "partner": partner, "prefecture": home.parent or home})
-    if not rows and not Municipality.objects.of_country(code).exists():
-        raise Http404
-    active = [row for row in rows if row["agreement"].status == "active"]
     context = {
         "code": code,
         "rows": rows,
+        "page": page,
         "as_of": as_of,
-        "counts": {
-            "links": len(rows),
-            "active": len(active),
-            "in_name_only": sum(1 for row in active if row["agreement"].in_name_only),
-            "home_authorities": len({row["home"].pk for row in rows}),
-            "partner_authorities": len({row["partner"].pk for row in rows}),
-        },
+        "counts": {**counts, "in_name_only": counts["silent"]},
         "map_data": {
             "centre": 150,
             "links": [_link(row["home"], row["partner"], row["agreement"]) for row in rows],

@@ -130,19 +130,25 @@ def test_country_page_lists_links_grouped_by_prefecture(client, world, nagasaki)
     assert response.status_code == HTTPStatus.OK
     rows = response.context["rows"]
     assert [row["prefecture"].name for row in rows] == ["北海道", "長崎県", "長崎県"]
+    assert [row["home"].name for row in rows] == ["札幌市", "長崎市", "佐世保市"]
     assert response.context["counts"]["links"] == 3
-    assert response.context["counts"]["in_name_only"] == 2  # Sasebo (dormant), Sapporo (never)
-    assert len(response.context["map_data"]["links"]) == 3
+    # Nagasaki, Sasebo, Sapporo; Saint Paul, Albuquerque, Portland — a side counted once whichever it is.
+    AgreementFactory(municipality_a=ForeignCityFactory(name="Honolulu"), municipality_b=nagasaki)
+    response = client.get("/en/countries/us/")
+    assert (response.context["counts"]["home_authorities"], response.context["counts"]["partner_authorities"]) == (3, 4)
+    assert response.context["counts"]["links"] == 4
+    assert response.context["counts"]["in_name_only"] == 3  # Sasebo (dormant), Sapporo, Honolulu (never)
+    assert len(response.context["map_data"]["links"]) == 4
     assert client.get("/en/countries/ZZ/").status_code == HTTPStatus.NOT_FOUND
     assert client.get("/en/countries/JP/").status_code == HTTPStatus.NOT_FOUND
 
 
 def test_country_page_costs_a_constant_number_of_queries(client, world, django_assert_num_queries):
-    # links with sides, prefecture and vitality (1), demo activity exists? (1)
-    with django_assert_num_queries(2):
+    # counts (1), the page: count (1) and links with sides, prefecture and vitality (1), demo exists? (1)
+    with django_assert_num_queries(4):
         client.get("/en/countries/US/")
     AgreementFactory.create_batch(3)
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(4):
         client.get("/en/countries/US/")
 
 
