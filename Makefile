@@ -7,7 +7,7 @@ PORT ?= 8000
 # PostgreSQL for the second test pass (trust authentication on the development machines).
 PG_URL ?= postgres://postgres@127.0.0.1:5432/registry
 
-.PHONY: run test venv migrate data superuser test-sqlite test-postgres lint postgres browser check-deploy bench-reports bench-api clean vendor
+.PHONY: run test venv migrate data superuser test-sqlite test-postgres lint postgres browser check-deploy bench-reports bench-api bench-pages clean vendor
 
 # Create the virtual environment and install the pinned requirements (again when they change).
 $(VENV)/.installed: requirements.txt
@@ -58,11 +58,13 @@ postgres:
 	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
 	@for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && exit 0; sleep 1; done; echo "PostgreSQL did not start"; exit 1
 
-# Debian's Chromium and ChromeDriver for the browser tests (installed when missing and apt is at hand).
+# Debian's Chromium, ChromeDriver and CJK fonts (Japanese in the screenshots) for the browser tests,
+# installed when missing and apt is at hand.
+CJK_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
 browser:
-	@test -x /usr/bin/chromium -a -x /usr/bin/chromedriver || { \
+	@test -x /usr/bin/chromium -a -x /usr/bin/chromedriver -a -f $(CJK_FONT) || { \
 	  command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null) \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-noto-cjk >/dev/null) \
 	  || echo "Chromium not installed: browser tests will be skipped"; }
 
 # `manage.py check --deploy` with production settings (a throwaway key from the environment).
@@ -77,8 +79,11 @@ bench-reports: venv postgres
 bench-api: venv
 	$(PY) manage.py bench_api
 
+bench-pages: venv postgres
+	$(PY) manage.py bench_pages
+
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache tests/screenshots
 
 # Front-end libraries, pinned in package.json / package-lock.json, copied from the npm registry into
 # the project's static files with a SHA-256 manifest, and committed: `make run` and the tests need no

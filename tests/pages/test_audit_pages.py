@@ -230,3 +230,11 @@ def test_networks_pages_list_networks_and_their_members(client, nagasaki, django
     html = response.content.decode()
     assert "Nagasaki" in html and "since 1982" in html
     assert client.get("/en/networks/999/").status_code == HTTPStatus.NOT_FOUND
+
+
+def test_coverage_page_shows_the_same_numbers_as_the_api(client, world):
+    page = client.get("/en/coverage/").context["coverage"]
+    api = client.get("/api/reports/coverage/").json()
+    assert [row["tier"] for row in page["tiers"]] == ["prefecture", "city", "special_ward", "town", "village"]
+    assert page["tiers"] == api["tiers"]
+    assert page["total"] == api["total"]

@@ -51,6 +51,7 @@
       var slot = document.querySelector('[data-legend-count="' + key + '"]');
       if (slot) slot.textContent = "(" + standing.counts[key] + ")";
     });
+    if (window.performance && performance.mark) performance.mark("registry:map-drawn");
     el.dataset.shapesDrawn = String(drawn);
     el.dataset.shapesTotal = String(features.length);
     el.dispatchEvent(new CustomEvent("registry:map-drawn"));
