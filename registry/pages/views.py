@@ -24,6 +24,7 @@ from registry.models.agreements import CountingBasis
 from registry.services import audits, standing
 from registry.services.dates import today, years_before
 
+from .cache import cached_figures
 from .forms import AsOfForm, DirectoryForm, GapsForm
 
 #: The home country the public pages audit (the reports' default).
@@ -49,16 +50,23 @@ def rests_on_demo_activity() -> bool:
 def home(request: HttpRequest) -> HttpResponse:
     """Search, headline figures as of today, coverage by tier, the map of Japan, partner countries."""
     as_of = today()
-    coverage = audits.coverage(country=HOME_COUNTRY, as_of=as_of)
-    partners = audits.partner_countries(country=HOME_COUNTRY, as_of=as_of)
+
+    def figures() -> dict[str, Any]:
+        return {
+            "coverage": audits.coverage(country=HOME_COUNTRY, as_of=as_of),
+            "partners": audits.partner_countries(country=HOME_COUNTRY, as_of=as_of)["rows"],
+            "demo": rests_on_demo_activity(),
+        }
+
+    shared = cached_figures("home", as_of=as_of, compute=figures, country=HOME_COUNTRY)
     context: dict[str, Any] = {
         "as_of": as_of,
-        "coverage": coverage,
-        "total": coverage["total"],
-        "partner_rows": partners["rows"][:TOP_PARTNER_COUNTRIES],
-        "partner_country_count": len(partners["rows"]),
+        "coverage": shared["coverage"],
+        "total": shared["coverage"]["total"],
+        "partner_rows": shared["partners"][:TOP_PARTNER_COUNTRIES],
+        "partner_country_count": len(shared["partners"]),
         "standings": standing.Standing,
-        "demo": rests_on_demo_activity(),
+        "demo": shared["demo"],
     }
     return render(request, "pages/home.html", context)
 
@@ -92,9 +100,14 @@ def search_suggestions(request: HttpRequest) -> JsonResponse:
 @cache_control(public=True, max_age=300)
 def standing_map_data(request: HttpRequest) -> JsonResponse:
     """The map of Japan's colours: one compact JSON keyed by the 5-digit code (see services.standing)."""
-    data = standing.standings(country=HOME_COUNTRY, as_of=today())
-    data["url"] = reverse("pages:municipality", args=[0])
-    return JsonResponse(data)
+    as_of = today()
+    data = cached_figures(
+        "standing",
+        as_of=as_of,
+        compute=lambda: standing.standings(country=HOME_COUNTRY, as_of=as_of),
+        country=HOME_COUNTRY,
+    )
+    return JsonResponse({**data, "url": reverse("pages:municipality", args=[0])})
 
 
 @require_GET

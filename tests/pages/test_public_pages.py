@@ -76,10 +76,12 @@ def test_standing_matches_coverage(world):
     assert data["counts"]["none"] == total["without_relationship"] - 1  # the prefecture has no shape
 
 
-def test_standing_map_json_costs_one_query(client, world, django_assert_num_queries):
+def test_standing_map_json_costs_two_queries_then_one(client, world, django_assert_num_queries):
     MunicipalityFactory.create_batch(3)
-    with django_assert_num_queries(1):  # the authorities with their coverage counts
+    with django_assert_num_queries(2):  # data version (1), the authorities with their coverage counts (1)
         response = client.get("/en/map/standing.json")
+    with django_assert_num_queries(1):  # data version: the figures come from the cache
+        assert client.get("/en/map/standing.json").json() == response.json()
     assert response.status_code == HTTPStatus.OK
     body = response.json()
     assert body["standings"] == ["none", "name_only", "live"]
@@ -106,13 +108,22 @@ def test_home_in_japanese_names_tiers_and_countries_in_japanese(client, world):
 
 
 def test_home_costs_a_constant_number_of_queries(client, world, django_assert_num_queries):
-    # coverage (1), partner countries (1), demo activity exists? (1)
-    with django_assert_num_queries(3):
+    # data version (1), coverage (1), partner countries (1), demo activity exists? (1)
+    with django_assert_num_queries(4):
         client.get("/en/")
     for _ in range(3):
         AgreementFactory(municipality_a=MunicipalityFactory(), municipality_b=ForeignCityFactory(country="CN"))
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         client.get("/en/")
+    with django_assert_num_queries(1):  # the same data: the figures come from the cache
+        client.get("/ja/")
+
+
+def test_home_figures_follow_every_write(client, world):
+    """Cached figures are keyed by the data version: a write through a service shows at once."""
+    before = client.get("/en/").context["total"]["relationships"]
+    AgreementFactory(municipality_a=world["village"], municipality_b=ForeignCityFactory(country="KR"))
+    assert client.get("/en/").context["total"]["relationships"] == before + 1
 
 
 def test_demo_notice_shows_only_while_demo_activity_exists(client, world):
