@@ -284,14 +284,9 @@ def country(request: HttpRequest, code: str) -> HttpResponse:
     )
     if not counts["links"] and not Municipality.objects.of_country(code).exists():
         raise Http404
-    home_prefecture = Case(
-        When(home_is_a, then=F("municipality_a__parent_id")),
-        default=F("municipality_b__parent_id"),
-    )
     ordered = (
         links.with_sides()
         .with_vitality(as_of=as_of)
-        .annotate(home_prefecture=home_prefecture)
         .order_by(
             Case(
                 When(home_is_a, then=F("municipality_a__parent__lg_code")), default=F("municipality_b__parent__lg_code")
@@ -342,8 +337,16 @@ def coverage_page(request: HttpRequest) -> HttpResponse:
     chart, and the drill-down by prefecture (table and map); downloads of what is shown."""
     form = AsOfForm(request.GET or None, initial={"as_of": today(), "basis": CountingBasis.ALL})
     params = form.params()
-    coverage = audits.coverage(country=HOME_COUNTRY, **params)
-    prefectures = audits.coverage_by_prefecture(country=HOME_COUNTRY, **params)
+
+    def figures() -> dict[str, Any]:
+        return {
+            "coverage": audits.coverage(country=HOME_COUNTRY, **params),
+            "prefectures": audits.coverage_by_prefecture(country=HOME_COUNTRY, **params),
+            "demo": rests_on_demo_activity(),
+        }
+
+    shared = cached_figures("coverage", compute=figures, country=HOME_COUNTRY, **params)
+    coverage, prefectures = shared["coverage"], shared["prefectures"]
     download = urlencode({"country": HOME_COUNTRY, "as_of": params["as_of"].isoformat(), "basis": params["basis"]})
     context = {
         "form": form,
@@ -354,7 +357,7 @@ def coverage_page(request: HttpRequest) -> HttpResponse:
         "prefecture_map": {row["name"]: [row["rate"], row["live_rate"], row["authorities"]] for row in prefectures},
         "band": (audits.BAND_LOW, audits.BAND_HIGH),
         "download": download,
-        "demo": rests_on_demo_activity(),
+        "demo": shared["demo"],
     }
     return render(request, "pages/coverage.html", context)
 
@@ -373,7 +376,12 @@ def gaps(request: HttpRequest) -> HttpResponse:
         prefecture=data["prefecture"].pk if data["prefecture"] else None,
     )
     foreign = audits.gaps_foreign(country=HOME_COUNTRY, as_of=as_of, partner_country=data["partner_country"] or None)
-    partner_rows = audits.partner_countries(country=HOME_COUNTRY, as_of=as_of)["rows"]
+    partner_rows = cached_figures(
+        "partner-countries",
+        as_of=as_of,
+        compute=lambda: audits.partner_countries(country=HOME_COUNTRY, as_of=as_of)["rows"],
+        country=HOME_COUNTRY,
+    )
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("fpage", None)

@@ -186,12 +186,14 @@ def test_coverage_page_bad_parameters_are_shown_not_500(client, world, params):
 
 
 def test_coverage_page_costs_a_constant_number_of_queries(client, world, django_assert_num_queries):
-    # coverage (1), prefectures (1), counts by prefecture (1), demo exists? (1)
-    with django_assert_num_queries(4):
+    # data version (1), coverage (1), prefectures (1), counts by prefecture (1), demo exists? (1)
+    with django_assert_num_queries(5):
         client.get("/en/coverage/")
-    MunicipalityFactory.create_batch(3)
-    with django_assert_num_queries(4):
+    AgreementFactory.create_batch(3)  # through the service: a new data version
+    with django_assert_num_queries(5):
         client.get("/en/coverage/")
+    with django_assert_num_queries(1):  # unchanged data: the figures come from the cache
+        client.get("/ja/coverage/")
 
 
 def test_gaps_page_lists_the_same_foreign_cities_in_the_same_order_as_the_api(client, world):
@@ -212,12 +214,13 @@ def test_gaps_page_lists_authorities_without_a_partner(client, world, nagasaki):
 
 
 def test_gaps_page_costs_a_constant_number_of_queries(client, world, django_assert_num_queries):
-    # authorities: count + page (2), foreign: count + page (2), partner countries (1), prefecture choices (1)
-    with django_assert_num_queries(6):
+    # data version (1), partner countries (1), authorities: count + page (2), foreign: count + page (2),
+    # prefecture choices (1)
+    with django_assert_num_queries(7):
         client.get("/en/gaps/")
     MunicipalityFactory.create_batch(3)
-    ForeignCityFactory.create_batch(3)
-    with django_assert_num_queries(6):
+    AgreementFactory.create_batch(3)  # through the service: a new data version
+    with django_assert_num_queries(7):
         client.get("/en/gaps/")
 
 
