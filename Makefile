@@ -7,7 +7,7 @@ PORT ?= 8000
 # PostgreSQL for the second test pass (trust authentication on the development machines).
 PG_URL ?= postgres://postgres@127.0.0.1:5432/registry
 
-.PHONY: run test venv migrate data superuser test-sqlite test-postgres lint postgres browser check-deploy bench-reports bench-api clean
+.PHONY: run test venv migrate data superuser test-sqlite test-postgres lint postgres browser check-deploy bench-reports bench-api bench-pages clean vendor
 
 # Create the virtual environment and install the pinned requirements (again when they change).
 $(VENV)/.installed: requirements.txt
@@ -48,19 +48,23 @@ lint: venv
 test-sqlite: venv browser
 	env -u DATABASE_URL $(PY) -m pytest
 
-test-postgres: venv browser postgres
-	DATABASE_URL=$(PG_URL) $(PY) -m pytest
+# The browser tests drive pages whose database work the other tests already cover on both databases;
+# they run once, in the SQLite pass, to keep CI short.
+test-postgres: venv postgres
+	DATABASE_URL=$(PG_URL) $(PY) -m pytest -m "not browser"
 
 # Start the local PostgreSQL when it is down (Debian cluster layout, as on the development machines).
 postgres:
 	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
 	@for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && exit 0; sleep 1; done; echo "PostgreSQL did not start"; exit 1
 
-# Debian's Chromium and ChromeDriver for the browser tests (installed when missing and apt is at hand).
+# Debian's Chromium, ChromeDriver and CJK fonts (Japanese in the screenshots) for the browser tests,
+# installed when missing and apt is at hand.
+CJK_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
 browser:
-	@test -x /usr/bin/chromium -a -x /usr/bin/chromedriver || { \
+	@test -x /usr/bin/chromium -a -x /usr/bin/chromedriver -a -f $(CJK_FONT) || { \
 	  command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null) \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-noto-cjk >/dev/null) \
 	  || echo "Chromium not installed: browser tests will be skipped"; }
 
 # `manage.py check --deploy` with production settings (a throwaway key from the environment).
@@ -75,5 +79,26 @@ bench-reports: venv postgres
 bench-api: venv
 	$(PY) manage.py bench_api
 
+bench-pages: venv postgres
+	$(PY) manage.py bench_pages
+
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache tests/screenshots
+
+# Front-end libraries, pinned in package.json / package-lock.json, copied from the npm registry into
+# the project's static files with a SHA-256 manifest, and committed: `make run` and the tests need no
+# npm. Run again after changing a version in package.json (then commit what it wrote).
+VENDOR := registry/static/vendor
+vendor:
+	npm ci --no-audit --no-fund
+	rm -rf $(VENDOR) tests/vendor
+	mkdir -p $(VENDOR)/leaflet/images $(VENDOR)/topojson-client $(VENDOR)/chart.js $(VENDOR)/world-atlas tests/vendor/axe-core
+	cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css node_modules/leaflet/LICENSE $(VENDOR)/leaflet/
+	cp node_modules/leaflet/dist/images/*.png $(VENDOR)/leaflet/images/
+	cp node_modules/topojson-client/dist/topojson-client.min.js node_modules/topojson-client/LICENSE $(VENDOR)/topojson-client/
+	cp node_modules/chart.js/dist/chart.umd.min.js node_modules/chart.js/LICENSE.md $(VENDOR)/chart.js/
+	cp node_modules/world-atlas/countries-110m.json node_modules/world-atlas/LICENSE $(VENDOR)/world-atlas/
+	cp node_modules/axe-core/axe.min.js node_modules/axe-core/LICENSE tests/vendor/axe-core/
+	cd $(VENDOR) && find . -type f ! -name MANIFEST.sha256 | LC_ALL=C sort | xargs sha256sum > MANIFEST.sha256
+	cd tests/vendor && find . -type f ! -name MANIFEST.sha256 | LC_ALL=C sort | xargs sha256sum > MANIFEST.sha256
+	@for p in leaflet topojson-client chart.js world-atlas axe-core; do node -p "'$$p ' + require('./node_modules/$$p/package.json').version"; done

@@ -5,6 +5,7 @@ Production: set REGISTRY_SECRET_KEY, REGISTRY_ALLOWED_HOSTS, REGISTRY_HTTPS=1, D
 REGISTRY_DEBUG unset; `manage.py check --deploy` is then clean.
 """
 
+import mimetypes
 import os
 import secrets
 import warnings
@@ -49,6 +50,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_countries",
     "registry",
     "api",
 ]
@@ -136,6 +138,10 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+# The boundaries of Japan's municipalities and prefectures ship in fixtures/geo (with their
+# provenance note) and are served as static files for the offline maps: /static/geo/….
+STATICFILES_DIRS = [("geo", BASE_DIR / "fixtures" / "geo")]
+mimetypes.add_type("application/json", ".topojson")
 STATIC_ROOT = Path(os.environ.get("REGISTRY_STATIC_ROOT", BASE_DIR / "staticfiles"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

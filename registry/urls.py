@@ -1,5 +1,10 @@
-"""URL configuration: the admin, the REST API, the pages for people."""
+"""URL configuration: the admin, the REST API, the pages for people.
 
+The pages live under a language prefix (`/ja/…`, `/en/…`); `/` and any unprefixed page address are
+redirected by LocaleMiddleware to the browser's language. The admin and the API keep their URLs.
+"""
+
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
@@ -7,4 +12,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    *i18n_patterns(path("", include("registry.pages.urls")), prefix_default_language=True),
 ]

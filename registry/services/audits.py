@@ -434,3 +434,74 @@ def growth(
         "unknown_year": unknown_year,
         "total": known + unknown_year,
     }
+
+
+def coverage_by_prefecture(
+    *,
+    country: str,
+    as_of: dt.date,
+    basis: str = CountingBasis.ALL,
+    years: int = 3,
+    grace_years: int = 1,
+    include_domestic: bool = False,
+) -> list[dict[str, Any]]:
+    """Coverage of `country`'s authorities below prefecture level on `as_of`, prefecture by
+    prefecture (the drill-down of coverage()): per prefecture (its id, name, English name, code),
+    `authorities`, `with_relationship`, `without_relationship`, `rate`, `live`, `live_rate`, in
+    code order. The per-authority counts are coverage()'s own (with_coverage_counts); the
+    grouping is done by the database over them. Two queries (the prefectures, the counts).
+    """
+    country = country.upper()
+    _check_basis(basis)
+    tiers = [tier for tier in tiers_of(country) if tier != "prefecture"]
+    prefectures = list(
+        Municipality.objects.of_country(country)
+        .filter(tier="prefecture")
+        .order_by("lg_code", "name", "pk")
+        .values("pk", "name", "name_en", "lg_code")
+    )
+    authorities = (
+        Municipality.objects.of_country(country)
+        .existing(as_of=as_of)
+        .filter(tier__in=tiers)
+        .order_by()
+        .with_coverage_counts(
+            country=country,
+            as_of=as_of,
+            basis=basis,
+            include_domestic=include_domestic,
+            years=years,
+            grace_years=grace_years,
+        )
+        .values("pk", "parent_id", "agreement_count", "has_live")
+    )
+    # The ORM cannot group over its own annotations' subqueries without repeating them, so the
+    # grouping is SQL over the queryset (as partner_countries does); the rules stay in it.
+    sql, params = authorities.query.sql_with_params()
+    with connections[authorities.db].cursor() as cursor:
+        cursor.execute(
+            "SELECT parent_id, COUNT(*), "
+            "SUM(CASE WHEN agreement_count > 0 THEN 1 ELSE 0 END), "
+            "SUM(CASE WHEN has_live THEN 1 ELSE 0 END) "
+            f"FROM ({sql}) AS authorities GROUP BY parent_id",
+            params,
+        )
+        counts = {parent_id: (total, with_relationship, live) for parent_id, total, with_relationship, live in cursor}
+    rows = []
+    for prefecture in prefectures:
+        total, with_relationship, live = counts.get(prefecture["pk"], (0, 0, 0))
+        rows.append(
+            {
+                "prefecture": prefecture["pk"],
+                "name": prefecture["name"],
+                "name_en": prefecture["name_en"],
+                "lg_code": prefecture["lg_code"],
+                "authorities": total,
+                "with_relationship": with_relationship,
+                "without_relationship": total - with_relationship,
+                "rate": percent(with_relationship, total),
+                "live": live,
+                "live_rate": percent(live, total),
+            }
+        )
+    return rows

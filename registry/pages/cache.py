@@ -1,0 +1,33 @@
+"""What the public pages cache: figures shared by every reader, for one day and one state of the data.
+
+A cached figure is keyed by the day it answers for and by the registry's data version — the newest
+ChangeRecord, which every service write adds in its transaction (registry.services.history) — so a
+page never shows a figure older than the last write made through the services. One indexed query
+(the primary key's maximum) per request reads the version.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from django.core.cache import cache
+from django.db.models import Max
+
+from registry.models import ChangeRecord
+
+#: A day: figures are "as of" a day, so none outlives it.
+DAY = 24 * 60 * 60
+
+
+def data_version() -> int:
+    """The id of the newest change record (0 for an empty registry)."""
+    return ChangeRecord.objects.aggregate(newest=Max("pk"))["newest"] or 0
+
+
+def cached_figures(name: str, *, as_of: dt.date, compute: Callable[[], Any], **params: Any) -> Any:
+    """`compute()` for `name` with `params` on `as_of`, from the cache while the data is unchanged."""
+    parts = [f"{key}={value}" for key, value in sorted(params.items())]
+    key = ":".join(["registry", "pages", name, as_of.isoformat(), str(data_version()), *parts])
+    return cache.get_or_set(key, compute, timeout=DAY)

@@ -1,0 +1,107 @@
+"""Template helpers of the pages for people: names and dates as a Japanese or English reader writes them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import template
+from django.urls import translate_url
+from django.utils.formats import date_format
+from django.utils.translation import get_language, pgettext
+
+from registry.models import Municipality
+from registry.models.agreements import DatePrecision
+
+register = template.Library()
+
+
+def _is_japanese() -> bool:
+    return (get_language() or "").startswith("ja")
+
+
+@register.filter
+def local_name(municipality: Municipality | None) -> str:
+    """The name a reader of the page's language knows: 長崎市 for a Japanese reader, Nagasaki for an
+    English one (the official name when no English name is recorded)."""
+    if municipality is None:
+        return ""
+    if _is_japanese():
+        return municipality.name
+    return municipality.name_en or municipality.name
+
+
+@register.filter
+def other_name(municipality: Municipality | None) -> str:
+    """The name in the other script, when it differs from local_name (shown beside it)."""
+    if municipality is None:
+        return ""
+    shown = local_name(municipality)
+    other = municipality.name_en if _is_japanese() else municipality.name
+    return other if other and other != shown else ""
+
+
+@register.simple_tag
+def partial_date(value: dt.date | str | None, precision: str = DatePrecision.DAY) -> str:
+    """A date at its known precision: 1986年 / 1986, 1986年4月 / April 1986, 1986年4月12日 / April 12, 1986."""
+    if not value:
+        return ""
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(value)
+    if precision == DatePrecision.YEAR:
+        return pgettext("a date known to the year only", "%(year)s") % {"year": value.year}
+    if precision == DatePrecision.MONTH:
+        return date_format(value, "YEAR_MONTH_FORMAT")
+    return date_format(value, "DATE_FORMAT")
+
+
+@register.filter
+def country_name(code: str | None) -> str:
+    """The country's name in the reader's language (django-countries' localised names)."""
+    from django_countries import countries
+
+    if not code:
+        return ""
+    return str(countries.name(code.upper())) or code.upper()
+
+
+@register.simple_tag(takes_context=True)
+def page_in(context: template.Context, language: str) -> str:
+    """This page's address in another language (the language switcher keeps the reader on the page)."""
+    request = context["request"]
+    return translate_url(request.get_full_path(), language)
+
+
+@register.filter
+def percent(value: float | None) -> str:
+    """A rate as the reports give it (one decimal), or an en dash when there is nothing to divide."""
+    if value is None:
+        return "–"
+    return f"{value:.1f} %"
+
+
+@register.filter
+def tier_label(value: str) -> str:
+    """A tier's name in the reader's language (町 / Town)."""
+    from registry.models import Tier
+
+    try:
+        return str(Tier(value).label)
+    except ValueError:
+        return value
+
+
+@register.filter
+def vitality_label(value: str) -> str:
+    """A vitality's name in the reader's language."""
+    from registry.models.agreements import Vitality
+
+    try:
+        return str(Vitality(value).label)
+    except ValueError:
+        return value
+
+
+@register.filter
+def pair(first: object, second: object) -> tuple[object, object]:
+    """Both sides of a relationship, to loop over them in a template."""
+    return (first, second)
