@@ -51,9 +51,6 @@ class ActivityLog(models.Model):
         indexes = [
             # last_activity_on upkeep and vitality as of a date: the latest activity of an agreement.
             models.Index(fields=["agreement", "occurred_on"], name="activity_agreement_date"),
-            # "Does any figure rest on demo activity?" (the pages' demo notice): an EXISTS that reads
-            # this small partial index instead of scanning the whole log for demo rows.
-            models.Index(fields=["agreement"], condition=Q(is_demo=True), name="activity_demo_rows"),
         ]
 
     def __str__(self) -> str:

@@ -39,12 +39,14 @@ def prefecture_field() -> PrefectureChoiceField:
 
 
 class AsOfForm(forms.Form):
-    """`as_of` (default today, never in the future) and `basis` (all / CLAIR-countable)."""
+    """`as_of` (default today, never in the future), `basis` (all / CLAIR-countable) and whether to
+    leave demo activity out (`exclude_demo`)."""
 
     as_of = forms.DateField(
         label=_("As of"), required=False, widget=forms.DateInput(attrs={"type": "date"}), input_formats=["%Y-%m-%d"]
     )
     basis = forms.ChoiceField(label=_("Basis"), choices=CountingBasis.choices, required=False)
+    exclude_demo = forms.BooleanField(label=_("Without demo activity"), required=False)
 
     def clean_as_of(self) -> dt.date:
         value = self.cleaned_data.get("as_of") or today()
@@ -60,8 +62,12 @@ class AsOfForm(forms.Form):
     def params(self) -> dict[str, Any]:
         """The cleaned values, or the defaults when the form is invalid (its errors are shown)."""
         if self.is_valid():
-            return {"as_of": self.cleaned_data["as_of"], "basis": self.cleaned_data["basis"]}
-        return {"as_of": today(), "basis": CountingBasis.ALL}
+            return {
+                "as_of": self.cleaned_data["as_of"],
+                "basis": self.cleaned_data["basis"],
+                "exclude_demo": self.cleaned_data["exclude_demo"],
+            }
+        return {"as_of": today(), "basis": CountingBasis.ALL, "exclude_demo": False}
 
 
 class GapsForm(forms.Form):

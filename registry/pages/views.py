@@ -41,11 +41,6 @@ RECENT_ACTIVITIES = 10
 PARTNERS_OF_PARTNERS = 12
 
 
-def rests_on_demo_activity() -> bool:
-    """True while the registry holds demo activity: vitality figures then rest partly on it."""
-    return ActivityLog.objects.filter(is_demo=True).exists()
-
-
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     """Search, headline figures as of today, coverage by tier, the map of Japan, partner countries."""
@@ -55,7 +50,6 @@ def home(request: HttpRequest) -> HttpResponse:
         return {
             "coverage": audits.coverage(country=HOME_COUNTRY, as_of=as_of),
             "partners": audits.partner_countries(country=HOME_COUNTRY, as_of=as_of)["rows"],
-            "demo": rests_on_demo_activity(),
         }
 
     shared = cached_figures("home", as_of=as_of, compute=figures, country=HOME_COUNTRY)
@@ -66,7 +60,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "partner_rows": shared["partners"][:TOP_PARTNER_COUNTRIES],
         "partner_country_count": len(shared["partners"]),
         "standings": standing.Standing,
-        "demo": shared["demo"],
+        "demo": shared["coverage"]["rests_on_demo_activity"],
+        "demo_share": shared["coverage"]["demo_share"],
     }
     return render(request, "pages/home.html", context)
 
@@ -168,7 +163,7 @@ def municipality(request: HttpRequest, pk: int) -> HttpResponse:
             "links": [_link(place, row["partner"], row["agreement"]) for row in located] if has_point else [],
             "points": [_point(place)] if has_point else [_point(row["partner"]) for row in located],
         },
-        "demo": any(activity.is_demo for activity in activities) or rests_on_demo_activity(),
+        "demo": any(row["agreement"].vitality_rests_on_demo for row in partners),
     }
     return render(request, "pages/municipality.html", context)
 
@@ -248,7 +243,7 @@ def agreement(request: HttpRequest, pk: int) -> HttpResponse:
         "history": history,
         "activities": activities,
         "window_start": window_start,
-        "demo": any(activity.is_demo for activity in activities),
+        "demo": bool(relationship.vitality_rests_on_demo),
     }
     return render(request, "pages/agreement.html", context)
 
@@ -275,6 +270,7 @@ def country(request: HttpRequest, code: str) -> HttpResponse:
         active=Count("pk", filter=Q(status="active")),
         # Not named `in_name_only`: an aggregate's name would shadow the annotation it filters on.
         silent=Count("pk", filter=Q(in_name_only=True)),
+        on_demo=Count("pk", filter=Q(vitality_rests_on_demo=True)),
         home_authorities=Count(
             Case(When(home_is_a, then=F("municipality_a")), default=F("municipality_b")), distinct=True
         ),
@@ -313,7 +309,7 @@ def country(request: HttpRequest, code: str) -> HttpResponse:
             "centre": 150,
             "links": [_link(row["home"], row["partner"], row["agreement"]) for row in rows],
         },
-        "demo": rests_on_demo_activity(),
+        "demo": bool(counts["on_demo"]),
     }
     return render(request, "pages/country.html", context)
 
@@ -342,12 +338,18 @@ def coverage_page(request: HttpRequest) -> HttpResponse:
         return {
             "coverage": audits.coverage(country=HOME_COUNTRY, **params),
             "prefectures": audits.coverage_by_prefecture(country=HOME_COUNTRY, **params),
-            "demo": rests_on_demo_activity(),
         }
 
     shared = cached_figures("coverage", compute=figures, country=HOME_COUNTRY, **params)
     coverage, prefectures = shared["coverage"], shared["prefectures"]
-    download = urlencode({"country": HOME_COUNTRY, "as_of": params["as_of"].isoformat(), "basis": params["basis"]})
+    download = urlencode(
+        {
+            "country": HOME_COUNTRY,
+            "as_of": params["as_of"].isoformat(),
+            "basis": params["basis"],
+            "exclude_demo": "true" if params["exclude_demo"] else "false",
+        }
+    )
     context = {
         "form": form,
         "as_of": params["as_of"],
@@ -357,7 +359,8 @@ def coverage_page(request: HttpRequest) -> HttpResponse:
         "prefecture_map": {row["name"]: [row["rate"], row["live_rate"], row["authorities"]] for row in prefectures},
         "band": (audits.BAND_LOW, audits.BAND_HIGH),
         "download": download,
-        "demo": shared["demo"],
+        "demo": coverage["rests_on_demo_activity"],
+        "demo_share": coverage["demo_share"],
     }
     return render(request, "pages/coverage.html", context)
 

@@ -444,12 +444,14 @@ def coverage_by_prefecture(
     years: int = 3,
     grace_years: int = 1,
     include_domestic: bool = False,
+    exclude_demo: bool = False,
 ) -> list[dict[str, Any]]:
     """Coverage of `country`'s authorities below prefecture level on `as_of`, prefecture by
     prefecture (the drill-down of coverage()): per prefecture (its id, name, English name, code),
     `authorities`, `with_relationship`, `without_relationship`, `rate`, `live`, `live_rate`, in
     code order. The per-authority counts are coverage()'s own (with_coverage_counts); the
-    grouping is done by the database over them. Two queries (the prefectures, the counts).
+    grouping is done by the database over them. Demo activity counts unless `exclude_demo`. Two
+    queries (the prefectures, the counts).
     """
     country = country.upper()
     _check_basis(basis)
@@ -472,6 +474,7 @@ def coverage_by_prefecture(
             include_domestic=include_domestic,
             years=years,
             grace_years=grace_years,
+            exclude_demo=exclude_demo,
         )
         .values("pk", "parent_id", "agreement_count", "has_live")
     )

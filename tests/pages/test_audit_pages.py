@@ -144,11 +144,11 @@ def test_country_page_lists_links_grouped_by_prefecture(client, world, nagasaki)
 
 
 def test_country_page_costs_a_constant_number_of_queries(client, world, django_assert_num_queries):
-    # counts (1), the page: count (1) and links with sides, prefecture and vitality (1), demo exists? (1)
-    with django_assert_num_queries(4):
+    # counts (1), the page: count (1) and links with sides, prefecture and vitality (1)
+    with django_assert_num_queries(3):
         client.get("/en/countries/US/")
     AgreementFactory.create_batch(3)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         client.get("/en/countries/US/")
 
 
@@ -186,11 +186,11 @@ def test_coverage_page_bad_parameters_are_shown_not_500(client, world, params):
 
 
 def test_coverage_page_costs_a_constant_number_of_queries(client, world, django_assert_num_queries):
-    # data version (1), coverage (1), prefectures (1), counts by prefecture (1), demo exists? (1)
-    with django_assert_num_queries(5):
+    # data version (1), coverage (1), prefectures (1), counts by prefecture (1)
+    with django_assert_num_queries(4):
         client.get("/en/coverage/")
     AgreementFactory.create_batch(3)  # through the service: a new data version
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         client.get("/en/coverage/")
     with django_assert_num_queries(1):  # unchanged data: the figures come from the cache
         client.get("/ja/coverage/")
@@ -233,6 +233,15 @@ def test_networks_pages_list_networks_and_their_members(client, nagasaki, django
     html = response.content.decode()
     assert "Nagasaki" in html and "since 1982" in html
     assert client.get("/en/networks/999/").status_code == HTTPStatus.NOT_FOUND
+
+
+def test_coverage_page_without_demo_activity(client, world):
+    ActivityFactory(agreement=world["silent"], occurred_on=today() - dt.timedelta(days=3), is_demo=True)
+    with_demo = client.get("/en/coverage/").context["coverage"]
+    without = client.get("/en/coverage/", {"exclude_demo": "on"}).context
+    assert without["coverage"] == audits.coverage(country="JP", as_of=today(), exclude_demo=True)
+    assert with_demo["total"]["live"] == without["coverage"]["total"]["live"] + 1
+    assert "exclude_demo=true" in without["download"]
 
 
 def test_coverage_page_shows_the_same_numbers_as_the_api(client, world):

@@ -108,12 +108,12 @@ def test_home_in_japanese_names_tiers_and_countries_in_japanese(client, world):
 
 
 def test_home_costs_a_constant_number_of_queries(client, world, django_assert_num_queries):
-    # data version (1), coverage (1), partner countries (1), demo activity exists? (1)
-    with django_assert_num_queries(4):
+    # data version (1), coverage (1), partner countries (1)
+    with django_assert_num_queries(3):
         client.get("/en/")
     for _ in range(3):
         AgreementFactory(municipality_a=MunicipalityFactory(), municipality_b=ForeignCityFactory(country="CN"))
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         client.get("/en/")
     with django_assert_num_queries(1):  # the same data: the figures come from the cache
         client.get("/ja/")
@@ -126,10 +126,17 @@ def test_home_figures_follow_every_write(client, world):
     assert client.get("/en/").context["total"]["relationships"] == before + 1
 
 
-def test_demo_notice_shows_only_while_demo_activity_exists(client, world):
+def test_demo_notice_shows_where_a_figure_rests_on_demo_activity(client, world):
+    ActivityFactory(agreement=world["live"], occurred_on=recent(), is_demo=True)  # live anyway: decides nothing
     assert b"demo-notice" not in client.get("/en/").content
-    ActivityFactory(agreement=world["live"], occurred_on=recent(), is_demo=True)
-    assert b"demo-notice" in client.get("/en/").content
+    town_agreement = world["town"].agreements_as_a.get()
+    ActivityFactory(agreement=town_agreement, occurred_on=recent(), is_demo=True)  # live only through demo rows
+    html = client.get("/en/").content.decode()
+    assert "demo-notice" in html
+    assert "50.0 % of these figures would change without it." in html
+    town_page = client.get(f"/en/municipalities/{world['town'].pk}/").content.decode()
+    assert "demo-notice" in town_page and 'class="badge demo"' in town_page
+    assert "demo-notice" not in client.get(f"/en/municipalities/{world['nagasaki'].pk}/").content.decode()
 
 
 def test_municipality_page_lists_partners_with_vitality(client, world):
@@ -164,15 +171,14 @@ def test_partial_signing_dates_stay_partial(client, nagasaki):
 
 def test_municipality_page_costs_a_constant_number_of_queries(client, world, django_assert_num_queries):
     nagasaki = world["nagasaki"]
-    # place (1), agreements with vitality (1), activities (1), memberships (1),
-    # partners of partners (1), demo activity exists? (1)
-    with django_assert_num_queries(6):
+    # place (1), agreements with vitality (1), activities (1), memberships (1), partners of partners (1)
+    with django_assert_num_queries(5):
         client.get(f"/en/municipalities/{nagasaki.pk}/")
     for _ in range(3):
         agreement = AgreementFactory(municipality_a=nagasaki)
         ActivityFactory(agreement=agreement, occurred_on=recent())
         AgreementFactory(municipality_a=agreement.municipality_b)  # a partner of a partner
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         response = client.get(f"/en/municipalities/{nagasaki.pk}/")
     assert len(response.context["partners"]) == 4
     assert len(response.context["partners_of_partners"]) == 3
