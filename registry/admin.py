@@ -21,6 +21,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.views.main import ORDER_VAR, ChangeList
 from django.contrib.admin.widgets import AdminDateWidget, AutocompleteSelect
 from django.contrib.contenttypes.admin import GenericTabularInline
 from django.core.exceptions import ValidationError
@@ -66,6 +67,7 @@ from registry.services.history import diff, record_change, snapshot
 from registry.services.memberships import EDITABLE_FIELDS as MEMBERSHIP_FIELDS
 from registry.services.memberships import delete_membership, join_network, update_membership
 from registry.services.municipalities import check_country_change, merge_municipality
+from registry.services.search import search_key_of
 
 # --- Audit pieces (registry/admin_audits.py, owned by the audits work) ----------------------------
 # The audits (registry/admin_audits.py): vitality and in-name-only filters and columns for agreements,
@@ -510,6 +512,16 @@ class MunicipalityForm(RegistryForm):
         return cleaned
 
 
+class BestMatchFirstChangeList(ChangeList):
+    """A search without a column chosen to sort by lists best match first (Municipality.objects.search's
+    order); the admin would otherwise put its default ordering in front of it."""
+
+    def get_ordering(self, request: HttpRequest, queryset: QuerySet) -> list[Any]:
+        if self.query and ORDER_VAR not in self.params and queryset.query.order_by:
+            return list(queryset.query.order_by)
+        return super().get_ordering(request, queryset)
+
+
 @admin.register(Municipality)
 class MunicipalityAdmin(ReferenceDataAdmin):
     form = MunicipalityForm
@@ -549,6 +561,14 @@ class MunicipalityAdmin(ReferenceDataAdmin):
 
     def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):
         return queryset.search(search_term), False
+
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return BestMatchFirstChangeList
+
+    def save_model(self, request: HttpRequest, obj: Municipality, form: forms.ModelForm, change: bool) -> None:
+        # The names may have changed: the search reads their folded copy.
+        obj.search_key = search_key_of(obj)
+        super().save_model(request, obj, form, change)
 
     @admin.action(description=_("Merge into a successor…"))
     def merge_into_successor(self, request: HttpRequest, queryset: QuerySet[Municipality]) -> HttpResponse | None:
