@@ -184,13 +184,13 @@ class MunicipalityQuerySet(models.QuerySet["Municipality"]):
         match first.
 
         A match is the folded text anywhere in `search_key`, or the text without its tier word
-        as a whole name (`Nagasaki City` finds Nagasaki). Order: the whole name (`|長崎市|`), the
-        name without tier word in the tier the word means (`Nagasaki City`: the city before the
-        prefecture), in another tier, the start of a name, anywhere in a name; then authorities
-        of `home` first, tier (prefecture … village, region, locality), population (largest
-        first, unknown last), name, id. One query; an explicit order_by() afterwards replaces
-        this order. Blank `text`: every row, unordered by this; text that folds to nothing
-        (punctuation only): none. On PostgreSQL every LIKE here is served by the trigram index
+        as a whole name of an authority of the tier that word means (`Nagasaki City` finds the
+        city Nagasaki, not the prefecture). Order: a whole name (`|長崎市|`), a whole name
+        without tier word, the start of a name, anywhere in a name; then authorities of `home`
+        first, tier (prefecture … village, region, locality), population (largest first,
+        unknown last), name, id. One query; an explicit order_by() afterwards replaces this
+        order. Blank `text`: every row, unordered by this; text that folds to nothing
+        (punctuation only): none. On PostgreSQL the LIKEs are served by the trigram index
         municipality_search_key_trgm.
         """
         from registry.services.search import SEPARATOR, search_terms  # services import the models
@@ -203,19 +203,17 @@ class MunicipalityQuerySet(models.QuerySet["Municipality"]):
         exact = Q(search_key__contains=f"{SEPARATOR}{terms.full}{SEPARATOR}")
         matches = Q(search_key__contains=terms.full)
         ranks = [When(exact, then=0)]
-        if terms.core != terms.full:
-            core_exact = Q(search_key__contains=f"{SEPARATOR}{terms.core}{SEPARATOR}")
+        if terms.tiers:
+            core_exact = Q(search_key__contains=f"{SEPARATOR}{terms.core}{SEPARATOR}", tier__in=terms.tiers)
             matches |= core_exact
-            if terms.tiers:
-                ranks.append(When(core_exact & Q(tier__in=terms.tiers), then=1))
-            ranks.append(When(core_exact, then=2))
+            ranks.append(When(core_exact, then=1))
         if terms.full.isdigit():
             matches |= Q(lg_code__startswith=terms.full)
             ranks.insert(0, When(lg_code=terms.full, then=0))
-        ranks.append(When(search_key__contains=f"{SEPARATOR}{terms.full}", then=3))
+        ranks.append(When(search_key__contains=f"{SEPARATOR}{terms.full}", then=2))
         tiers = (*JAPAN_TIERS, *FOREIGN_TIERS)
         return self.filter(matches).order_by(
-            Case(*ranks, default=4, output_field=models.IntegerField()),
+            Case(*ranks, default=3, output_field=models.IntegerField()),
             Case(When(country=home.upper(), then=0), default=1, output_field=models.IntegerField()),
             Case(*(When(tier=tier, then=i) for i, tier in enumerate(tiers)), default=len(tiers)),
             F("population").desc(nulls_last=True),
