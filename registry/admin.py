@@ -21,7 +21,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.contrib.admin.views.main import ORDER_VAR, ChangeList
+from django.contrib.admin.views.main import ORDER_VAR
 from django.contrib.admin.widgets import AdminDateWidget, AutocompleteSelect
 from django.contrib.contenttypes.admin import GenericTabularInline
 from django.core.exceptions import ValidationError
@@ -512,16 +512,6 @@ class MunicipalityForm(RegistryForm):
         return cleaned
 
 
-class BestMatchFirstChangeList(ChangeList):
-    """A search without a column chosen to sort by lists best match first (Municipality.objects.search's
-    order); the admin would otherwise put its default ordering in front of it."""
-
-    def get_ordering(self, request: HttpRequest, queryset: QuerySet) -> list[Any]:
-        if self.query and ORDER_VAR not in self.params and queryset.query.order_by:
-            return list(queryset.query.order_by)
-        return super().get_ordering(request, queryset)
-
-
 @admin.register(Municipality)
 class MunicipalityAdmin(ReferenceDataAdmin):
     form = MunicipalityForm
@@ -560,10 +550,10 @@ class MunicipalityAdmin(ReferenceDataAdmin):
         return with_agreement_counts_today(super().get_queryset(request))
 
     def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):
-        return queryset.search(search_term), False
-
-    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
-        return BestMatchFirstChangeList
+        found = queryset.search(search_term)  # best match first (list and autocomplete) …
+        if search_term.strip() and ORDER_VAR in request.GET:
+            found = found.order_by(*queryset.query.order_by)  # … unless a column was chosen to sort by
+        return found, False
 
     def save_model(self, request: HttpRequest, obj: Municipality, form: forms.ModelForm, change: bool) -> None:
         # The names may have changed: the search reads their folded copy.

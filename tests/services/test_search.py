@@ -134,7 +134,7 @@ def test_search_ranks_home_country_then_tier_then_population(db):
 
     assert found == [("JP", "prefecture"), ("JP", "city"), ("AU", "locality"), ("US", "locality"), ("BR", "locality")]
     # Another home country puts its own first.
-    assert [m.country for m in Municipality.objects.search("nagasaki", home="us")][0] == "US"
+    assert Municipality.objects.search("nagasaki", home="us").first().country == "US"
 
 
 def test_search_by_code_prefix_and_exact_code_first(db):
