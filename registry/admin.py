@@ -716,6 +716,13 @@ class TwinningAgreementAdmin(CoordinatorPermissions, ServiceErrorsMixin, admin.M
         # Vitality and in name only today, by the same QuerySet method as the API and the reports.
         return with_vitality_today(super().get_queryset(request))
 
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):
+        # Either side found by Municipality.objects.search (folded names, code), as the API's filter.
+        if not search_term.strip():
+            return queryset, False
+        sides = Municipality.objects.search(search_term).order_by().values("pk")
+        return queryset.filter(Q(municipality_a__in=sides) | Q(municipality_b__in=sides)), False
+
     inlines = (ActivityInline, StatusHistoryInline, ChangeRecordInline)
     actions = ("change_status_action",)
     fieldsets = (

@@ -72,3 +72,10 @@ def test_admin_edit_of_a_name_updates_the_search_key(coordinator_client, world):
     cologne.refresh_from_db()
     assert cologne.search_key == search_key_of(cologne)
     assert list(Municipality.objects.search("Koln am Rhein")) == [cologne]
+
+
+def test_admin_agreement_search_finds_either_side_by_a_folded_spelling(coordinator_client, world):
+    response = coordinator_client.get(reverse("admin:registry_twinningagreement_changelist"), {"q": "Köln"})
+    assert response.status_code == HTTPStatus.OK
+    [agreement] = response.context["cl"].result_list
+    assert {agreement.municipality_a.name, agreement.municipality_b.name} == {"Cologne", "京都市"}
