@@ -57,14 +57,17 @@ class NullsLastIndex(models.Index):
 class TrigramIndex(GinIndex):
     """A pg_trgm GIN index (`gin_trgm_ops`) on PostgreSQL, which serves LIKE '%…%' on its column.
 
-    Other databases have no such index and no need: on SQLite no index is made (the statement
-    is an SQL comment), and the search scans the table as a LIKE '%…%' would anyway.
+    The migration creates the extension first (TrigramExtension); the statement makes sure of it
+    too, for tables built from the models without migrations (pytest --nomigrations). Other
+    databases have no such index and no need: on SQLite no index is made (the statement is an
+    SQL comment), and the search scans the table as a LIKE '%…%' would anyway.
     """
 
     def create_sql(self, model, schema_editor, using="", **kwargs):
         if schema_editor.connection.vendor != "postgresql":
             return Statement("-- %(name)s: a PostgreSQL trigram index", name=self.name)
-        return super().create_sql(model, schema_editor, using=using, **kwargs)
+        index = super().create_sql(model, schema_editor, using=using, **kwargs)
+        return Statement("CREATE EXTENSION IF NOT EXISTS pg_trgm; %(index)s", index=index)
 
     def remove_sql(self, model, schema_editor, **kwargs):
         if schema_editor.connection.vendor != "postgresql":
