@@ -54,6 +54,10 @@ class NullsLastIndex(models.Index):
         return plain.create_sql(model, schema_editor, using=using, **kwargs)
 
 
+#: Searches of fewer folded characters match the start of a name only (Municipality.objects.search).
+SHORT_SEARCH = 3
+
+
 class TrigramIndex(GinIndex):
     """A pg_trgm GIN index (`gin_trgm_ops`) on PostgreSQL, which serves LIKE '%…%' on its column.
 
@@ -186,7 +190,9 @@ class MunicipalityQuerySet(models.QuerySet["Municipality"]):
         市 / City / Prefecture, St. / Saint), or whose local government code starts with it; best
         match first.
 
-        A match is the folded text anywhere in `search_key`, or the text without its tier word
+        A match is the folded text anywhere in `search_key` (at the start of a name when it is
+        shorter than SHORT_SEARCH: two letters typed into a search-as-you-type box would match a
+        tenth of the world, and no trigram index serves them), or the text without its tier word
         as a whole name of an authority of the tier that word means (`Nagasaki City` finds the
         city Nagasaki, not the prefecture). Order: a whole name (`|長崎市|`), a whole name
         without tier word, the start of a name, anywhere in a name; then authorities of `home`
@@ -204,7 +210,8 @@ class MunicipalityQuerySet(models.QuerySet["Municipality"]):
         if not terms.full:
             return self.none()
         exact = Q(search_key__contains=f"{SEPARATOR}{terms.full}{SEPARATOR}")
-        matches = Q(search_key__contains=terms.full)
+        short = len(terms.full) < SHORT_SEARCH
+        matches = Q(search_key__contains=f"{SEPARATOR}{terms.full}" if short else terms.full)
         ranks = [When(exact, then=0)]
         if terms.tiers:
             core_exact = Q(search_key__contains=f"{SEPARATOR}{terms.core}{SEPARATOR}", tier__in=terms.tiers)

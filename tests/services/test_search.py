@@ -110,6 +110,14 @@ def test_search_ranks_whole_name_then_prefix_then_contains(world):
     assert [m.name for m in Municipality.objects.search("おおさか")] == names
 
 
+def test_search_of_one_or_two_characters_matches_the_start_of_a_name(world):
+    assert [m.name for m in Municipality.objects.search("ka")] == []  # not Osaka, not Nagasaki
+    assert {m.name for m in Municipality.objects.search("Ō")} == {"大阪府", "大阪市", "大阪狭山市", "大町市", "大町町"}
+    assert [m.name for m in Municipality.objects.search("大阪")] == ["大阪府", "大阪市", "大阪狭山市"]
+    assert [m.name for m in Municipality.objects.search("大阪狭")] == ["大阪狭山市"]
+    assert "東大阪市" in [m.name for m in Municipality.objects.search("osa")]  # three: anywhere
+
+
 def test_search_tier_word_asks_for_that_tier(world):
     assert [m.name for m in Municipality.objects.search("Nagasaki")] == ["長崎県", "長崎市"]
     assert [m.name for m in Municipality.objects.search("Nagasaki City")] == ["長崎市"]

@@ -573,7 +573,7 @@ class HandWrittenSQL:
         tier, population, name, id."""
         terms = search_terms(text)
         params = {
-            "contains": f"%{terms.full}%",
+            "contains": f"%|{terms.full}%" if len(terms.full) < 3 else f"%{terms.full}%",
             "exact": f"%|{terms.full}|%",
             "prefix": f"%|{terms.full}%",
             "core": f"%|{terms.core}|%",
