@@ -21,6 +21,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.views.main import ORDER_VAR
 from django.contrib.admin.widgets import AdminDateWidget, AutocompleteSelect
 from django.contrib.contenttypes.admin import GenericTabularInline
 from django.core.exceptions import ValidationError
@@ -68,6 +69,7 @@ from registry.services.history import diff, record_change, snapshot
 from registry.services.memberships import EDITABLE_FIELDS as MEMBERSHIP_FIELDS
 from registry.services.memberships import delete_membership, join_network, update_membership
 from registry.services.municipalities import check_country_change, merge_municipality
+from registry.services.search import search_key_of
 
 # --- Audit pieces (registry/admin_audits.py, owned by the audits work) ----------------------------
 # The audits (registry/admin_audits.py): vitality and in-name-only filters and columns for agreements,
@@ -554,7 +556,15 @@ class MunicipalityAdmin(ReferenceDataAdmin):
         return with_agreement_counts_today(super().get_queryset(request))
 
     def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):
-        return queryset.search(search_term), False
+        found = queryset.search(search_term)  # best match first (list and autocomplete) …
+        if search_term.strip() and ORDER_VAR in request.GET:
+            found = found.order_by(*queryset.query.order_by)  # … unless a column was chosen to sort by
+        return found, False
+
+    def save_model(self, request: HttpRequest, obj: Municipality, form: forms.ModelForm, change: bool) -> None:
+        # The names may have changed: the search reads their folded copy.
+        obj.search_key = search_key_of(obj)
+        super().save_model(request, obj, form, change)
 
     @admin.action(description=_("Merge into a successor…"))
     def merge_into_successor(self, request: HttpRequest, queryset: QuerySet[Municipality]) -> HttpResponse | None:
@@ -712,6 +722,13 @@ class TwinningAgreementAdmin(CoordinatorPermissions, ServiceErrorsMixin, admin.M
         # Vitality and in name only today, by the same QuerySet method as the API and the reports
         # (for the registry's home country; without demo activity when the changelist asks).
         return with_vitality_today(super().get_queryset(request), exclude_demo=exclude_demo_requested(request))
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):
+        # Either side found by Municipality.objects.search (folded names, code), as the API's filter.
+        if not search_term.strip():
+            return queryset, False
+        sides = Municipality.objects.search(search_term).order_by().values("pk")
+        return queryset.filter(Q(municipality_a__in=sides) | Q(municipality_b__in=sides)), False
 
     inlines = (ActivityInline, StatusHistoryInline, ChangeRecordInline)
     actions = ("change_status_action",)

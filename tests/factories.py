@@ -14,6 +14,7 @@ from registry.models import ActivityLog, Municipality, Network, NetworkMembershi
 from registry.services.activity import log_activity
 from registry.services.agreements import sign_agreement
 from registry.services.codes import lg_check_digit
+from registry.services.search import search_key_of
 
 _codes = itertools.count(1)
 
@@ -34,7 +35,21 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.django.Password("correct horse battery staple")
 
 
-class PrefectureFactory(factory.django.DjangoModelFactory):
+class SearchableFactory(factory.django.DjangoModelFactory):
+    """Municipalities with their `search_key`, as the services that write names leave it."""
+
+    class Meta:
+        model = Municipality
+        abstract = True
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        if "search_key" not in kwargs:
+            kwargs["search_key"] = search_key_of(model_class(*args, **kwargs))
+        return super()._create(model_class, *args, **kwargs)
+
+
+class PrefectureFactory(SearchableFactory):
     class Meta:
         model = Municipality
 
@@ -45,7 +60,7 @@ class PrefectureFactory(factory.django.DjangoModelFactory):
     lg_code = None
 
 
-class MunicipalityFactory(factory.django.DjangoModelFactory):
+class MunicipalityFactory(SearchableFactory):
     """A Japanese city unless told otherwise."""
 
     class Meta:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
-from django.db.models import F, Q
+from django.db.backends.ddl_references import Statement
+from django.db.models import Case, F, Q, When
 from django.utils.translation import gettext_lazy as _
 
 
@@ -50,6 +52,31 @@ class NullsLastIndex(models.Index):
             name=self.name,
         )
         return plain.create_sql(model, schema_editor, using=using, **kwargs)
+
+
+#: Searches of fewer folded characters match the start of a name only (Municipality.objects.search).
+SHORT_SEARCH = 3
+
+
+class TrigramIndex(GinIndex):
+    """A pg_trgm GIN index (`gin_trgm_ops`) on PostgreSQL, which serves LIKE '%…%' on its column.
+
+    The migration creates the extension first (TrigramExtension); the statement makes sure of it
+    too, for tables built from the models without migrations (pytest --nomigrations). Other
+    databases have no such index and no need: on SQLite no index is made (the statement is an
+    SQL comment), and the search scans the table as a LIKE '%…%' would anyway.
+    """
+
+    def create_sql(self, model, schema_editor, using="", **kwargs):
+        if schema_editor.connection.vendor != "postgresql":
+            return Statement("-- %(name)s: a PostgreSQL trigram index", name=self.name)
+        index = super().create_sql(model, schema_editor, using=using, **kwargs)
+        return Statement("CREATE EXTENSION IF NOT EXISTS pg_trgm; %(index)s", index=index)
+
+    def remove_sql(self, model, schema_editor, **kwargs):
+        if schema_editor.connection.vendor != "postgresql":
+            return Statement("-- %(name)s: a PostgreSQL trigram index", name=self.name)
+        return super().remove_sql(model, schema_editor, **kwargs)
 
 
 class MunicipalityQuerySet(models.QuerySet["Municipality"]):
@@ -176,16 +203,51 @@ class MunicipalityQuerySet(models.QuerySet["Municipality"]):
             ~models.Exists(of_b.filter(municipality_a=models.OuterRef("pk"))),
         )
 
-    def search(self, text: str) -> MunicipalityQuerySet:
-        """Free-text match over the official name, English name, reading and code."""
-        text = text.strip()
-        if not text:
+    def search(self, text: str, *, home: str = "JP") -> MunicipalityQuerySet:
+        """Authorities whose official name, English name, reading (or GeoNames name) matches `text`
+        after folding (registry.services.search: kana, macrons and diacritics, tier words such as
+        市 / City / Prefecture, St. / Saint), or whose local government code starts with it; best
+        match first.
+
+        A match is the folded text anywhere in `search_key` (at the start of a name when it is
+        shorter than SHORT_SEARCH: two letters typed into a search-as-you-type box would match a
+        tenth of the world, and no trigram index serves them), or the text without its tier word
+        as a whole name of an authority of the tier that word means (`Nagasaki City` finds the
+        city Nagasaki, not the prefecture). Order: a whole name (`|長崎市|`), a whole name
+        without tier word, the start of a name, anywhere in a name; then authorities of `home`
+        first, tier (prefecture … village, region, locality), population (largest first,
+        unknown last), name, id. One query; an explicit order_by() afterwards replaces this
+        order. Blank `text`: every row, unordered by this; text that folds to nothing
+        (punctuation only): none. On PostgreSQL the LIKEs are served by the trigram index
+        municipality_search_key_trgm.
+        """
+        from registry.services.search import SEPARATOR, search_terms  # services import the models
+
+        if not text.strip():
             return self
-        return self.filter(
-            Q(name__icontains=text)
-            | Q(name_en__icontains=text)
-            | Q(name_kana__icontains=text)
-            | Q(lg_code__startswith=text)
+        terms = search_terms(text)
+        if not terms.full:
+            return self.none()
+        exact = Q(search_key__contains=f"{SEPARATOR}{terms.full}{SEPARATOR}")
+        short = len(terms.full) < SHORT_SEARCH
+        matches = Q(search_key__contains=f"{SEPARATOR}{terms.full}" if short else terms.full)
+        ranks = [When(exact, then=0)]
+        if terms.tiers:
+            core_exact = Q(search_key__contains=f"{SEPARATOR}{terms.core}{SEPARATOR}", tier__in=terms.tiers)
+            matches |= core_exact
+            ranks.append(When(core_exact, then=1))
+        if terms.full.isdigit():
+            matches |= Q(lg_code__startswith=terms.full)
+            ranks.insert(0, When(lg_code=terms.full, then=0))
+        ranks.append(When(search_key__contains=f"{SEPARATOR}{terms.full}", then=2))
+        tiers = (*JAPAN_TIERS, *FOREIGN_TIERS)
+        return self.filter(matches).order_by(
+            Case(*ranks, default=3, output_field=models.IntegerField()),
+            Case(When(country=home.upper(), then=0), default=1, output_field=models.IntegerField()),
+            Case(*(When(tier=tier, then=i) for i, tier in enumerate(tiers)), default=len(tiers)),
+            F("population").desc(nulls_last=True),
+            "name",
+            "pk",
         )
 
 
@@ -248,6 +310,15 @@ class Municipality(models.Model):
     latitude = models.FloatField(_("latitude"), null=True, blank=True)
     longitude = models.FloatField(_("longitude"), null=True, blank=True)
     geonames_id = models.PositiveIntegerField(_("GeoNames id"), null=True, blank=True)
+    # Kept by every service that writes a name (registry.services.search.search_key_of).
+    search_key = models.TextField(
+        _("search key"),
+        blank=True,
+        default="",
+        db_default="",
+        editable=False,
+        help_text=_("The names folded for search (kana, accents and tier words aside)."),
+    )
     successor = models.ForeignKey(
         "self",
         verbose_name=_("successor"),
@@ -307,6 +378,8 @@ class Municipality(models.Model):
                 F("id"),
                 name="municipality_country_pop_order",
             ),
+            # Municipality.objects.search: LIKE '%…%' over the folded names (PostgreSQL; see TrigramIndex).
+            TrigramIndex(fields=["search_key"], opclasses=["gin_trgm_ops"], name="municipality_search_key_trgm"),
         ]
 
     def __str__(self) -> str:

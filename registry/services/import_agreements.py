@@ -54,6 +54,7 @@ from .codes import lg_check_digit, validate_lg_code
 from .dates import PartialDate, ensure_not_future, parse_partial_date
 from .history import record_change
 from .imports import ImportSummary, Progress, no_progress, read_csv
+from .search import search_key_of
 
 User = AbstractBaseUser | AnonymousUser | None
 
@@ -349,6 +350,7 @@ class _Places:
         # The country and tier are checked above; the database's own constraints still guard the
         # row (validating them in Python costs several queries per partner).
         place.full_clean(validate_constraints=False)
+        place.search_key = search_key_of(place)
         place.save()
         record_change(target=place, action=ChangeAction.IMPORT, by=self.by, note=_("created by import_agreements"))
         self.foreign.setdefault(self._key(country, tier, name), []).append(place)

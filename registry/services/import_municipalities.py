@@ -20,6 +20,7 @@ from registry.models import ChangeAction, ChangeRecord, Municipality, Tier
 
 from .codes import prefecture_code_of, validate_lg_code
 from .imports import ImportSummary, Progress, no_progress, read_csv
+from .search import with_search_keys
 
 User = AbstractBaseUser | AnonymousUser | None
 
@@ -188,7 +189,7 @@ def import_municipalities_rows(
         if item.tier == Tier.PREFECTURE:
             apply(item, None)
     # Prefectures must have ids before their municipalities can point at them.
-    Municipality.objects.bulk_create(created)
+    Municipality.objects.bulk_create(with_search_keys(created))
     for item in parsed:
         if item.tier == Tier.PREFECTURE:
             continue
@@ -203,10 +204,12 @@ def import_municipalities_rows(
             continue
         apply(item, prefecture.pk)
     new_municipalities = [m for m in created if m.pk is None]
-    Municipality.objects.bulk_create(new_municipalities)
+    Municipality.objects.bulk_create(with_search_keys(new_municipalities))
     if updated:
         Municipality.objects.bulk_update(
-            [m for m, _changes in updated], [*FILE_FIELDS, "country", "updated_at"], batch_size=500
+            with_search_keys(m for m, _changes in updated),
+            [*FILE_FIELDS, "country", "search_key", "updated_at"],
+            batch_size=500,
         )
 
     content_type = ContentType.objects.get_for_model(Municipality)

@@ -49,6 +49,7 @@ from registry.models import (
 from .agreements import check_sides
 from .imports import ImportSummary, Progress, no_progress, read_csv
 from .jp_names import Authority, JapaneseMatch, JapaneseNameMatcher, distance_km
+from .search import with_search_keys
 
 User = AbstractBaseUser | AnonymousUser | None
 
@@ -583,7 +584,7 @@ def _foreign_municipalities(
         for key, (country, name) in regions.items()
         if key not in registry.foreign
     ]
-    Municipality.objects.bulk_create(new_regions, batch_size=1000)
+    Municipality.objects.bulk_create(with_search_keys(new_regions), batch_size=1000)
     for region in new_regions:
         registry.foreign[(region.country, _fold(region.name))] = region
     created += new_regions
@@ -654,13 +655,15 @@ def _foreign_municipalities(
             changed.append(municipality)
         summary.count("foreign municipalities given a GeoNames id and population")
 
-    Municipality.objects.bulk_create(new, batch_size=1000)
+    Municipality.objects.bulk_create(with_search_keys(new), batch_size=1000)
     created += new
     summary.count("foreign municipalities created", len(new))
     for municipality in changed:
         municipality.updated_at = now
     Municipality.objects.bulk_update(
-        changed, ["parent", "latitude", "longitude", "geonames_id", "population", "updated_at"], batch_size=1000
+        with_search_keys(changed),  # a GeoNames id brings GeoNames' name into the search
+        ["parent", "latitude", "longitude", "geonames_id", "population", "search_key", "updated_at"],
+        batch_size=1000,
     )
     summary.updated += len(changed)
     summary.count("foreign municipalities updated (empty fields filled)", len(changed))

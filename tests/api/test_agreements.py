@@ -301,7 +301,7 @@ def _ids(api, params) -> set[int]:
         ({"signed_year_min": 1990, "signed_year_max": 2007}, {"sasebo_busan", "fukuoka_busan"}),
         ({"clair_countable": "true"}, {"nagasaki_saint_paul"}),
         ({"prefecture": "420000"}, {"nagasaki_saint_paul", "prefecture_saint_paul"}),
-        ({"search": "ふくおか"}, set()),
+        ({"search": "ふくおか"}, {"fukuoka_busan"}),  # hiragana finds the katakana reading (issue 7, point 8)
         ({"search": "フクオカ"}, {"fukuoka_busan"}),
         ({"search": "Sasebo"}, {"sasebo_busan"}),
         ({"in_name_only": "true"}, {"nagasaki_saint_paul", "sasebo_busan", "fukuoka_busan"}),

@@ -13,10 +13,12 @@ for the same question in hand-written SQL, with their ratio. Targets (issue 3): 
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import statistics
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import dj_database_url
@@ -26,9 +28,10 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, connections
 
-from registry.models import JAPAN_TIERS
+from registry.models import FOREIGN_TIERS, JAPAN_TIERS, Municipality
 from registry.services import audits
 from registry.services.dates import today, years_before
+from registry.services.search import search_key_for, search_terms
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/registry_bench"
 FULL = {"municipalities": 100_000, "agreements": 200_000, "activities": 2_000_000}
@@ -41,6 +44,10 @@ COUNTRIES = [
     *("EG", "ZA", "AR", "CL", "PE", "UA"),
 ]
 PAGE = 50
+FIXTURES = Path(__file__).resolve().parents[3] / "fixtures"
+#: Searches timed (Municipality.objects.search): a romaji name, a reading in kana, a name with a tier
+#: word, a St. abbreviation, and two letters typed into a search-as-you-type box (many matches).
+SEARCHES = ("Ōsaka", "ながさき", "Nagasaki City", "St. Paul", "sa")
 
 
 class Command(BaseCommand):
@@ -267,8 +274,42 @@ class Command(BaseCommand):
             for label, sql in steps:
                 step_started = time.monotonic()
                 cursor.execute(sql)
+                if label == "sequences":
+                    self._real_names(cursor)
+                    self.stdout.write(f"  real names and search keys: {time.monotonic() - step_started:.1f} s")
+                    continue
                 self.stdout.write(f"  {label}: {time.monotonic() - step_started:.1f} s")
         self.stdout.write(f"Filled in {time.monotonic() - started:.1f} s")
+
+    def _real_names(self, cursor: Any) -> None:
+        """Names for the search timings: the shipped fixtures' real names in turn (Japanese authorities
+        with their readings, foreign cities from the world list), each row's search_key folded as
+        the services fold it."""
+        with (FIXTURES / "jp_local_governments.csv").open(encoding="utf-8") as handle:
+            japanese = [(row["name_ja"], row["name_romaji"], row["name_kana"]) for row in csv.DictReader(handle)]
+        with (FIXTURES / "world_twin_pairs.csv").open(encoding="utf-8") as handle:
+            foreign = sorted({row[f"city{side}"] for row in csv.DictReader(handle) for side in "12"} - {""})
+        cursor.execute("SELECT id, country FROM registry_municipality ORDER BY id")
+        ids, names, names_en, readings, keys = [], [], [], [], []
+        for index, (pk, country) in enumerate(cursor.fetchall()):
+            name, name_en, reading = (
+                japanese[index % len(japanese)] if country == "JP" else (foreign[index % len(foreign)],) * 2 + ("",)
+            )
+            ids.append(pk)
+            names.append(name)
+            names_en.append(name_en)
+            readings.append(reading)
+            keys.append(search_key_for(name=name, name_en=name_en, name_kana=reading))
+        cursor.execute(
+            """
+            UPDATE registry_municipality AS m
+            SET name = v.name, name_en = v.name_en, name_kana = v.name_kana, search_key = v.search_key
+            FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[])
+                AS v(id, name, name_en, name_kana, search_key)
+            WHERE m.id = v.id
+            """,
+            [ids, names, names_en, readings, keys],
+        )
 
     # --- the timings --------------------------------------------------------------------------
 
@@ -316,6 +357,14 @@ class Command(BaseCommand):
                 "coverage (past date)",
                 lambda: audits.coverage(country=country, as_of=years_before(as_of, 10)),
                 lambda: HandWrittenSQL(country=country, as_of=years_before(as_of, 10)).coverage(),
+            ),
+            *(
+                (
+                    f"search {text}",
+                    lambda text=text: _page(Municipality.objects.search(text, home=country)),
+                    lambda text=text: sql.search(text),
+                )
+                for text in SEARCHES
             ),
         ]
         header = f"{'report':<22} {'p50 ms':>8} {'p95 ms':>8} {'SQL p50':>8} {'SQL p95':>8} {'ratio':>6}  target"
@@ -552,6 +601,35 @@ class HandWrittenSQL:
             GROUP BY partner_country ORDER BY 2 DESC, 1
             """
         )
+
+    def search(self, text: str) -> tuple[list, list]:
+        """Municipality.objects.search by hand: the folded text (and its core in its tiers) in
+        search_key, then whole name, name without its tier word, start, anywhere; home country,
+        tier, population, name, id."""
+        terms = search_terms(text)
+        params = {
+            "contains": f"%|{terms.full}%" if len(terms.full) < 3 else f"%{terms.full}%",
+            "exact": f"%|{terms.full}|%",
+            "prefix": f"%|{terms.full}%",
+            "core": f"%|{terms.core}|%",
+            "hinted": sorted(terms.tiers or ()),
+            "order": [*JAPAN_TIERS, *FOREIGN_TIERS],
+        }
+        core = "m.search_key LIKE %(core)s AND m.tier = ANY(%(hinted)s)" if terms.tiers else "false"
+        base = f"FROM registry_municipality m WHERE m.search_key LIKE %(contains)s OR ({core})"
+        count = self._fetch("SELECT count(*) " + base, **params)
+        page = self._fetch(
+            f"""
+            SELECT m.* {base}
+            ORDER BY CASE WHEN m.search_key LIKE %(exact)s THEN 0 WHEN {core} THEN 1
+                          WHEN m.search_key LIKE %(prefix)s THEN 2 ELSE 3 END,
+                m.country <> %(country)s, array_position(%(order)s, m.tier::text),
+                m.population DESC NULLS LAST, m.name, m.id
+            LIMIT {PAGE}
+            """,
+            **params,
+        )
+        return count, page
 
     def growth(self) -> list[tuple]:
         return self._fetch(
