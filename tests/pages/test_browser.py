@@ -182,10 +182,10 @@ def test_search_suggests_as_you_type_and_language_switch_keeps_the_page(browser,
 
     _visit(browser, live_server, "/ja/")
     box = browser.find_element(By.ID, "search-q")
-    box.send_keys("長崎")
+    box.send_keys("ながさき")  # kana for the kanji name: the search folds readings
     _wait(browser, "return document.querySelectorAll('#search-suggestions li').length > 0")
     suggestions = [li.text for li in browser.find_elements(By.CSS_SELECTOR, "#search-suggestions li")]
-    assert any(text.startswith("長崎市") for text in suggestions), suggestions
+    assert suggestions[0].startswith("長崎市"), suggestions
     box.send_keys(Keys.ARROW_DOWN)
     assert browser.find_element(By.ID, "search-q").get_attribute("aria-activedescendant") == "suggestion-0"
     # The language switcher keeps the reader on the same page.

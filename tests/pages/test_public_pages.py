@@ -209,3 +209,21 @@ def test_search_suggestions_answer_json_best_first(client, world):
     assert body["results"][0]["url"].startswith("/en/municipalities/")
     assert any(result["name"] == "Nagasaki" for result in body["results"])
     assert client.get("/en/search/suggest/", {"q": ""}).json() == {"q": "", "results": []}
+
+
+@pytest.mark.parametrize("query", ["ながさき", "ナガサキ", "長崎市", "Nagasaki City"])
+def test_search_suggests_nagasaki_city_first_however_it_is_written(client, world, query):
+    results = client.get("/ja/search/suggest/", {"q": query}).json()["results"]
+    assert results[0]["name"] == "長崎市"
+    assert results[0]["url"] == f"/ja/municipalities/{world['nagasaki'].pk}/"
+
+
+def test_search_suggests_both_nagasakis_for_the_bare_name(client, world):
+    # "nagasaki" is the prefecture's name as much as the city's: both come first, prefecture by tier.
+    results = client.get("/ja/search/suggest/", {"q": "nagasaki"}).json()["results"]
+    assert [result["name"] for result in results[:2]] == ["長崎県", "長崎市"]
+
+
+def test_search_suggestions_cost_one_query(client, world, django_assert_num_queries):
+    with django_assert_num_queries(1):  # the ranked search with the parents
+        client.get("/en/search/suggest/", {"q": "saint"})
