@@ -510,7 +510,7 @@ class AgreementViewSet(
             # Lean rows: `.values()` joins both sides itself (see LeanListMixin).
             return queryset
         return queryset.with_sides().prefetch_related(
-            Prefetch("status_changes", queryset=AgreementStatusChange.objects.order_by("changed_on", "pk"))
+            Prefetch("status_changes", queryset=AgreementStatusChange.objects.chronological())
         )
 
     def get_serializer_class(self) -> type:

@@ -249,7 +249,7 @@ def change_status(
                 % {"signed": agreement.signed_on_display}
             }
         )
-    last = agreement.status_changes.exclude(changed_on=None).order_by("-changed_on", "-pk").first()
+    last = agreement.status_changes.exclude(changed_on=None).chronological().last()
     if last is not None and when < last.changed_on:
         raise ValidationError(
             {
@@ -309,7 +309,7 @@ def update_agreement(
         agreement.signed_on = partial.value if partial else None
         if partial is not None and "signed_on_precision" not in changes:
             agreement.signed_on_precision = partial.precision
-        first = agreement.status_changes.order_by("changed_on", "pk").first()
+        first = agreement.status_changes.chronological().first()
         later = agreement.status_changes.exclude(pk=getattr(first, "pk", None)).exclude(changed_on=None)
         if agreement.signed_on is not None and later.filter(changed_on__lt=agreement.signed_on).exists():
             raise ValidationError({"signed_on": _("The status changed before this date; the signing cannot be later.")})
