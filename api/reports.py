@@ -15,8 +15,10 @@ spreadsheet-safe CSV file. Public: anyone may read them (anonymous rate limits a
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
@@ -37,7 +39,7 @@ from api.pagination import RegistryPagination
 from registry.models import Municipality, Tier, TwinningAgreement, tiers_of
 from registry.models.agreements import CountingBasis, Vitality
 from registry.services import audits
-from registry.services.dates import today
+from registry.services.dates import check_as_of, today
 
 # --- Query parameters -------------------------------------------------------------------------
 
@@ -60,6 +62,12 @@ class ReportParamsSerializer(serializers.Serializer):
 
     def validate_country(self, value: str) -> str:
         return value.upper()
+
+    def validate_as_of(self, value: dt.date) -> dt.date:
+        try:
+            return check_as_of(value)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.message_dict["as_of"]) from None
 
 
 class BasisParamsSerializer(ReportParamsSerializer):
@@ -125,7 +133,10 @@ class GapsParamsSerializer(TierParamSerializer, DomesticParamsSerializer):
         ),
     )
     prefecture = serializers.IntegerField(
-        min_value=1, required=False, help_text=_("kind=authorities: only authorities of this prefecture (its id).")
+        min_value=1,
+        max_value=2**63 - 1,  # the largest id (BigAutoField): larger is a 400, not an OverflowError
+        required=False,
+        help_text=_("kind=authorities: only authorities of this prefecture (its id)."),
     )
     partner_country = serializers.RegexField(
         r"^[A-Za-z]{2}$",

@@ -702,6 +702,8 @@ class TokenView(ObtainAuthToken):
 
     # DRF's view has no throttle; password guessing is exactly what the anonymous rate limit is for.
     throttle_classes = [AnonRateThrottle]
+    # DRF's view names its own parsers; ours answer 400 for JSON nested too deeply (api.parsers).
+    parser_classes = api_settings.DEFAULT_PARSER_CLASSES
 
     @extend_schema(
         summary="Get an API token",

@@ -102,6 +102,24 @@ def _check_exchange_fields(values: Iterable[str]) -> list[str]:
     return sorted(set(values), key=ExchangeCategory.values.index)
 
 
+def _check_expiry(agreement: TwinningAgreement) -> None:
+    """A fixed term ends after the signing (the constraint agreement_expires_after_signing, as a 400)."""
+    if (
+        agreement.expires_on is not None
+        and agreement.signed_on is not None
+        and agreement.expires_on <= agreement.signed_on
+    ):
+        raise ValidationError(
+            {
+                "expires_on": _(
+                    "An agreement signed on %(signed)s cannot expire on %(expires)s: it expires after the signing."
+                )
+                % {"signed": agreement.signed_on_display, "expires": agreement.expires_on.isoformat()}
+            },
+            code="expires_before_signing",
+        )
+
+
 def _check_status(status: str) -> None:
     if status not in AgreementStatus.values:
         raise ValidationError(
@@ -172,6 +190,7 @@ def sign_agreement(
     )
     # The unordered-pair constraint is checked just below, with a message naming the agreement.
     agreement.full_clean(validate_constraints=False)
+    _check_expiry(agreement)
     try:
         with transaction.atomic():
             agreement.save()
@@ -328,6 +347,7 @@ def update_agreement(
     for name, value in changes.items():
         setattr(agreement, name, value)
     agreement.full_clean(validate_constraints=False)
+    _check_expiry(agreement)
     after = snapshot(agreement, EDITABLE_FIELDS)
     changed = diff(before, after)
     if changed:
