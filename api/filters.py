@@ -64,6 +64,10 @@ class StrictBooleanFilter(filters.Filter):
     field_class = StrictBooleanField
 
 
+#: The largest id the database holds (BigAutoField): a larger number is a 400, not an OverflowError.
+MAX_ID = 2**63 - 1
+
+
 class IdFilter(filters.NumberFilter):
     """A whole, positive id within the database's integer range (a decimal or a huge number is a 400)."""
 
@@ -106,10 +110,6 @@ def _prefecture_ids(value: str) -> Q:
     if len(value) == 6 and value.isdigit():
         return Q(lg_code=value, tier=Tier.PREFECTURE)
     return Q(pk=int(value), tier=Tier.PREFECTURE)
-
-
-#: The largest id the database holds (BigAutoField): a larger number is a 400, not an OverflowError.
-MAX_ID = 2**63 - 1
 
 
 class PrefectureField(forms.CharField):

@@ -35,6 +35,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from api.filters import MAX_ID
 from api.pagination import RegistryPagination
 from registry.models import Municipality, Tier, TwinningAgreement, tiers_of
 from registry.models.agreements import CountingBasis, Vitality
@@ -134,7 +135,7 @@ class GapsParamsSerializer(TierParamSerializer, DomesticParamsSerializer):
     )
     prefecture = serializers.IntegerField(
         min_value=1,
-        max_value=2**63 - 1,  # the largest id (BigAutoField): larger is a 400, not an OverflowError
+        max_value=MAX_ID,  # larger is a 400, not an OverflowError
         required=False,
         help_text=_("kind=authorities: only authorities of this prefecture (its id)."),
     )
