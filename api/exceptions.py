@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
@@ -40,7 +41,9 @@ def registry_exception_handler(exc: Exception, context: dict[str, Any]) -> Respo
 
     StaleVersion (a service found another version than the client's If-Match) is a 412 with the
     service's message. An IntegrityError that escaped a service (a constraint the service did not
-    foresee) is a 409 with the constraint's message, never a 500.
+    foresee) is a 409 with the constraint's message, never a 500. A DoesNotExist that escaped a
+    service is a 404: the view found the row, then a concurrent DELETE removed it before the service
+    locked it (select_for_update finds no row), so it is gone as far as the client can tell.
     """
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
@@ -48,6 +51,8 @@ def registry_exception_handler(exc: Exception, context: dict[str, Any]) -> Respo
         exc = exceptions.PermissionDenied(str(exc) or None)
     elif isinstance(exc, StaleVersion):
         exc = PreconditionFailed(str(exc))
+    elif isinstance(exc, ObjectDoesNotExist):
+        exc = exceptions.NotFound(gettext("This record no longer exists: it was deleted meanwhile."))
     elif isinstance(exc, IntegrityError):
         return Response(
             {"detail": gettext("The change conflicts with existing data."), "code": "conflict"},

@@ -8,13 +8,16 @@ orderings, which django-filter would otherwise ignore silently (see StrictBoolea
 from __future__ import annotations
 
 import copy
+import datetime as dt
 
 from django import forms
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
+from django_filters.fields import IsoDateTimeField
 from django_filters.filters import FilterMethod
 
 from registry.models import (
@@ -33,7 +36,7 @@ from registry.models import (
     Tier,
     TwinningAgreement,
 )
-from registry.services.dates import today
+from registry.services.dates import check_moment, today
 
 VITALITY_CHOICES = [("active", "active"), ("dormant", "dormant"), ("never", "never"), ("new", "new")]
 
@@ -61,6 +64,10 @@ class StrictBooleanFilter(filters.Filter):
     field_class = StrictBooleanField
 
 
+#: The largest id the database holds (BigAutoField): a larger number is a 400, not an OverflowError.
+MAX_ID = 2**63 - 1
+
+
 class IdFilter(filters.NumberFilter):
     """A whole, positive id within the database's integer range (a decimal or a huge number is a 400)."""
 
@@ -68,7 +75,7 @@ class IdFilter(filters.NumberFilter):
 
     def __init__(self, *args, **kwargs) -> None:
         kwargs.setdefault("min_value", 1)
-        kwargs.setdefault("max_value", 2**63 - 1)
+        kwargs.setdefault("max_value", MAX_ID)
         super().__init__(*args, **kwargs)
 
 
@@ -108,7 +115,8 @@ def _prefecture_ids(value: str) -> Q:
 class PrefectureField(forms.CharField):
     def to_python(self, value: str | None) -> str:
         text = (super().to_python(value) or "").strip()
-        if text and not text.isdigit():
+        is_code = len(text) == 6 and text.isdigit()
+        if text and not is_code and not (text.isascii() and text.isdigit() and 1 <= int(text) <= MAX_ID):
             raise forms.ValidationError(
                 _("A prefecture is its local government code (e.g. 420000) or its id (got “%(value)s”)."),
                 params={"value": value},
@@ -397,6 +405,23 @@ HISTORY_MODELS = {
 }
 
 
+class MomentField(IsoDateTimeField):
+    """An ISO 8601 moment (IsoDateTimeFilter's) within the dates the database can compare with."""
+
+    def to_python(self, value: str | None) -> dt.datetime | None:
+        moment = super().to_python(value)
+        if moment is None:
+            return None
+        try:
+            return check_moment(moment, field="value")
+        except ValidationError as error:
+            raise forms.ValidationError(error.message_dict["value"]) from None
+
+
+class MomentFilter(filters.IsoDateTimeFilter):
+    field_class = MomentField
+
+
 class ChangeRecordFilter(RegistryFilterSet):
     model = filters.ChoiceFilter(
         choices=[(key, key) for key in HISTORY_MODELS], method="filter_model", help_text="What kind of record."
@@ -404,8 +429,8 @@ class ChangeRecordFilter(RegistryFilterSet):
     object_id = IdFilter(help_text="Id of the record (with `model`).")
     action = filters.ChoiceFilter(choices=ChangeAction.choices)
     changed_by = filters.CharFilter(field_name="changed_by__username", help_text="Username of who changed it.")
-    changed_after = filters.IsoDateTimeFilter(field_name="changed_at", lookup_expr="gte")
-    changed_before = filters.IsoDateTimeFilter(field_name="changed_at", lookup_expr="lte")
+    changed_after = MomentFilter(field_name="changed_at", lookup_expr="gte")
+    changed_before = MomentFilter(field_name="changed_at", lookup_expr="lte")
 
     class Meta:
         model = ChangeRecord

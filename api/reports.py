@@ -19,9 +19,11 @@ per row `live_on_demo` / `vitality_rests_on_demo`, which the CSV carries as colu
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import partial
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
@@ -38,11 +40,12 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from api.filters import MAX_ID
 from api.pagination import RegistryPagination
 from registry.models import Municipality, Tier, TwinningAgreement, tiers_of
 from registry.models.agreements import CountingBasis, Vitality
 from registry.services import audits
-from registry.services.dates import today
+from registry.services.dates import check_as_of, today
 
 # --- Query parameters -------------------------------------------------------------------------
 
@@ -65,6 +68,12 @@ class ReportParamsSerializer(serializers.Serializer):
 
     def validate_country(self, value: str) -> str:
         return value.upper()
+
+    def validate_as_of(self, value: dt.date) -> dt.date:
+        try:
+            return check_as_of(value)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.message_dict["as_of"]) from None
 
 
 class BasisParamsSerializer(ReportParamsSerializer):
@@ -137,7 +146,10 @@ class GapsParamsSerializer(TierParamSerializer, DomesticParamsSerializer):
         ),
     )
     prefecture = serializers.IntegerField(
-        min_value=1, required=False, help_text=_("kind=authorities: only authorities of this prefecture (its id).")
+        min_value=1,
+        max_value=MAX_ID,  # larger is a 400, not an OverflowError
+        required=False,
+        help_text=_("kind=authorities: only authorities of this prefecture (its id)."),
     )
     partner_country = serializers.RegexField(
         r"^[A-Za-z]{2}$",

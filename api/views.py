@@ -535,7 +535,7 @@ class AgreementViewSet(
             # Lean rows: `.values()` joins both sides itself (see LeanListMixin).
             return queryset
         return queryset.with_sides().prefetch_related(
-            Prefetch("status_changes", queryset=AgreementStatusChange.objects.order_by("changed_on", "pk"))
+            Prefetch("status_changes", queryset=AgreementStatusChange.objects.chronological())
         )
 
     def get_serializer_class(self) -> type:
@@ -727,6 +727,8 @@ class TokenView(ObtainAuthToken):
 
     # DRF's view has no throttle; password guessing is exactly what the anonymous rate limit is for.
     throttle_classes = [AnonRateThrottle]
+    # DRF's view names its own parsers; ours answer 400 for JSON nested too deeply (api.parsers).
+    parser_classes = api_settings.DEFAULT_PARSER_CLASSES
 
     @extend_schema(
         summary="Get an API token",

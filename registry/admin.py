@@ -44,6 +44,7 @@ from registry.admin_audits import (
     with_agreement_counts_today,
     with_vitality_today,
 )
+from registry.admin_params import QueryStringGuard, id_param
 from registry.models import (
     ActivityLog,
     AgreementStatus,
@@ -85,9 +86,11 @@ AGREEMENT_AUDIT_FILTERS: tuple[type[admin.ListFilter], ...] = (
 # --- Permissions -------------------------------------------------------------------------------------
 
 
-class CoordinatorPermissions:
+class CoordinatorPermissions(QueryStringGuard):
     """Registry admin pages are for coordinators and superusers (access.is_coordinator); writes as
-    access says. Django's per-model permissions are not consulted: roles are decided in one place."""
+    access says. Django's per-model permissions are not consulted: roles are decided in one place.
+    Every registry ModelAdmin has this base, so its changelist also answers junk in the query string
+    with the unfiltered list, never a 500 (QueryStringGuard)."""
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return access.is_coordinator(request.user)
@@ -377,8 +380,9 @@ class PrefectureListFilter(admin.SimpleListFilter):
         )
 
     def queryset(self, request, queryset):
-        if self.value():
-            return queryset.filter(Q(parent_id=self.value()) | Q(pk=self.value()))
+        pk = id_param(self.value())
+        if pk is not None:
+            return queryset.filter(Q(parent_id=pk) | Q(pk=pk))
         return queryset
 
 
@@ -386,8 +390,8 @@ class AgreementPrefectureListFilter(PrefectureListFilter):
     """Agreements of a prefecture's authorities (or of the prefecture itself), on either side."""
 
     def queryset(self, request, queryset):
-        if self.value():
-            pk = self.value()
+        pk = id_param(self.value())
+        if pk is not None:
             return queryset.filter(
                 Q(municipality_a__parent_id=pk)
                 | Q(municipality_b__parent_id=pk)

@@ -6,6 +6,7 @@ methods and services as the REST reports, so the admin shows the same numbers.
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import partial
 from typing import Any
 
@@ -23,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from registry.models import Municipality, TwinningAgreement, tiers_of
 from registry.models.agreements import CountingBasis, Vitality
 from registry.services import access, audits
-from registry.services.dates import today
+from registry.services.dates import check_as_of, today
 
 # --- agreements: vitality and in name only ------------------------------------------------------
 
@@ -183,6 +184,15 @@ class CoverageForm(forms.Form):
     basis = forms.ChoiceField(choices=CountingBasis.choices, required=False, label=_("basis"))
     include_domestic = forms.BooleanField(required=False, label=_("include domestic pairs"))
     exclude_demo = forms.BooleanField(required=False, label=_("without demo activity"))
+
+    def clean_as_of(self) -> dt.date | None:
+        as_of = self.cleaned_data.get("as_of")
+        if as_of is not None:
+            try:
+                check_as_of(as_of)
+            except ValidationError as error:
+                raise forms.ValidationError(error.message_dict["as_of"]) from None
+        return as_of
 
     def params(self) -> dict[str, Any]:
         data = self.cleaned_data

@@ -101,8 +101,12 @@ POSTGRES_OPTIONS = {"options": os.environ.get("REGISTRY_PG_OPTIONS", "-c jit=off
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {}).update(POSTGRES_OPTIONS)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Concurrent writers wait instead of failing at once with "database is locked".
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # Concurrent writers wait their turn instead of failing with "database is locked": every
+    # transaction (every service write) takes the write lock when it begins (BEGIN IMMEDIATE), and
+    # a writer that finds it taken waits up to `timeout` seconds. With SQLite's default deferred
+    # transactions two writers both read, then the second to write fails at once (a deadlock
+    # SQLite refuses to wait for), so the loser of an If-Match race got a 500 instead of its 412.
+    DATABASES["default"].setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE", "timeout": 20})
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -181,6 +185,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
+    # DRF's parsers, with JSON that answers 400 for documents nested too deeply (api.parsers).
+    "DEFAULT_PARSER_CLASSES": [
+        "api.parsers.RegistryJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",

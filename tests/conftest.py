@@ -15,6 +15,19 @@ def pytest_collection_modifyitems(config, items) -> None:
             item.add_marker(skip_pg)
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory) -> None:
+    """On SQLite, the test database is a file, as in production (db.sqlite3), not pytest-django's
+    shared-cache in-memory database: shared-cache connections fail at once with "database table is
+    locked" instead of waiting their turn, so the race tests (tests/api/test_race.py) could not
+    show how concurrent writers behave."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        database.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("sqlite") / "test_registry.sqlite3")
+
+
 @pytest.fixture(autouse=True)
 def _default_language():
     """LocaleMiddleware leaves a request's language active; the next test starts from the default."""

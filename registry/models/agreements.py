@@ -443,7 +443,8 @@ def _status_from_history(as_of: dt.date) -> Subquery:
     return Subquery(
         AgreementStatusChange.objects.filter(agreement=OuterRef("pk"))
         .filter(Q(changed_on__isnull=True) | Q(changed_on__lte=as_of))
-        .order_by(F("changed_on").desc(nulls_last=True), "-pk")
+        .chronological()
+        .reverse()  # the latest first: changed_on DESC NULLS LAST, id DESC
         .values("to_status")[:1],
         output_field=models.CharField(),
     )
@@ -646,6 +647,18 @@ class TwinningAgreement(models.Model):
         return self.signed_on.isoformat()
 
 
+#: The order of an agreement's status history, the same on every database: oldest first, an undated
+#: row (the first one, when the signing date is unknown) before any dated one, ties by id. An order by
+#: `changed_on` alone differs: PostgreSQL puts NULL last, SQLite first.
+STATUS_HISTORY_ORDER = (F("changed_on").asc(nulls_first=True), "pk")
+
+
+class AgreementStatusChangeQuerySet(models.QuerySet["AgreementStatusChange"]):
+    def chronological(self) -> AgreementStatusChangeQuerySet:
+        """Oldest first (STATUS_HISTORY_ORDER); `.reverse()` gives the latest first, undated rows last."""
+        return self.order_by(*STATUS_HISTORY_ORDER)
+
+
 class AgreementStatusChange(models.Model):
     """One status change of an agreement: the first row records the status it was signed with."""
 
@@ -661,10 +674,14 @@ class AgreementStatusChange(models.Model):
     )
     recorded_at = models.DateTimeField(auto_now_add=True)
 
+    objects = AgreementStatusChangeQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("status change")
         verbose_name_plural = _("status history")
-        ordering = ["agreement", "changed_on", "pk"]
+        # By agreement (its id: "agreement" would sort by the agreement's own ordering, a join), then
+        # STATUS_HISTORY_ORDER; `agreement.status_changes.all()` is then the history in order.
+        ordering = ["agreement_id", *STATUS_HISTORY_ORDER]
         constraints = [
             models.CheckConstraint(condition=Q(to_status__in=AgreementStatus.values), name="status_change_to_valid"),
             models.CheckConstraint(

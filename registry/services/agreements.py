@@ -102,6 +102,24 @@ def _check_exchange_fields(values: Iterable[str]) -> list[str]:
     return sorted(set(values), key=ExchangeCategory.values.index)
 
 
+def _check_expiry(agreement: TwinningAgreement) -> None:
+    """A fixed term ends after the signing (the constraint agreement_expires_after_signing, as a 400)."""
+    if (
+        agreement.expires_on is not None
+        and agreement.signed_on is not None
+        and agreement.expires_on <= agreement.signed_on
+    ):
+        raise ValidationError(
+            {
+                "expires_on": _(
+                    "An agreement signed on %(signed)s cannot expire on %(expires)s: it expires after the signing."
+                )
+                % {"signed": agreement.signed_on_display, "expires": agreement.expires_on.isoformat()}
+            },
+            code="expires_before_signing",
+        )
+
+
 def _check_status(status: str) -> None:
     if status not in AgreementStatus.values:
         raise ValidationError(
@@ -172,6 +190,7 @@ def sign_agreement(
     )
     # The unordered-pair constraint is checked just below, with a message naming the agreement.
     agreement.full_clean(validate_constraints=False)
+    _check_expiry(agreement)
     try:
         with transaction.atomic():
             agreement.save()
@@ -249,7 +268,7 @@ def change_status(
                 % {"signed": agreement.signed_on_display}
             }
         )
-    last = agreement.status_changes.exclude(changed_on=None).order_by("-changed_on", "-pk").first()
+    last = agreement.status_changes.exclude(changed_on=None).chronological().last()
     if last is not None and when < last.changed_on:
         raise ValidationError(
             {
@@ -309,7 +328,7 @@ def update_agreement(
         agreement.signed_on = partial.value if partial else None
         if partial is not None and "signed_on_precision" not in changes:
             agreement.signed_on_precision = partial.precision
-        first = agreement.status_changes.order_by("changed_on", "pk").first()
+        first = agreement.status_changes.chronological().first()
         later = agreement.status_changes.exclude(pk=getattr(first, "pk", None)).exclude(changed_on=None)
         if agreement.signed_on is not None and later.filter(changed_on__lt=agreement.signed_on).exists():
             raise ValidationError({"signed_on": _("The status changed before this date; the signing cannot be later.")})
@@ -328,6 +347,7 @@ def update_agreement(
     for name, value in changes.items():
         setattr(agreement, name, value)
     agreement.full_clean(validate_constraints=False)
+    _check_expiry(agreement)
     after = snapshot(agreement, EDITABLE_FIELDS)
     changed = diff(before, after)
     if changed:

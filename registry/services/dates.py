@@ -50,6 +50,41 @@ def parse_partial_date(text: str | dt.date | None, *, field: str) -> PartialDate
     return PartialDate(value, precision)
 
 
+#: The earliest day a report (API or admin) answers for: long before the first twinning (1920s), and
+#: far enough from year 1 that the windows of the audits (up to 100 years back, and the day before)
+#: stay real dates. Earlier dates were a 500 ("year -2 is out of range").
+EARLIEST_AS_OF = dt.date(1800, 1, 1)
+
+
+def check_as_of(value: dt.date, *, field: str = "as_of") -> dt.date:
+    """The day a report answers for: on or after EARLIEST_AS_OF; a ValidationError naming `field` otherwise."""
+    if value < EARLIEST_AS_OF:
+        raise ValidationError(
+            {
+                field: _("Reports answer for %(earliest)s or later (got %(date)s).")
+                % {"earliest": EARLIEST_AS_OF.isoformat(), "date": value.isoformat()}
+            }
+        )
+    return value
+
+
+def check_moment(value: dt.datetime, *, field: str) -> dt.datetime:
+    """A moment the database can compare with: one that has a date in UTC (years 1 to 9999).
+
+    `0001-01-01` in Japan's time zone is still year 0 in UTC, which SQLite's adapter cannot write.
+    """
+    try:
+        if timezone.is_aware(value):
+            value.astimezone(dt.UTC)
+        else:
+            timezone.make_aware(value).astimezone(dt.UTC)
+    except (OverflowError, ValueError):
+        raise ValidationError(
+            {field: _("%(moment)s is outside the dates the registry can answer for.") % {"moment": value.isoformat()}}
+        ) from None
+    return value
+
+
 def today() -> dt.date:
     """Today in the registry's time zone (Japan by default)."""
     return timezone.localdate()
