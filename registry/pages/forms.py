@@ -6,11 +6,12 @@ import datetime as dt
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from registry.models import JAPAN_TIERS, Municipality, Tier
 from registry.models.agreements import CountingBasis
-from registry.services.dates import today
+from registry.services.dates import check_as_of, today
 
 #: Choices of the "has partners" filter.
 HAS_PARTNERS_CHOICES = [("", _("Any")), ("yes", _("With partners")), ("no", _("Without partners"))]
@@ -52,9 +53,10 @@ class AsOfForm(forms.Form):
         value = self.cleaned_data.get("as_of") or today()
         if value > today():
             raise forms.ValidationError(_("The registry cannot answer for a future date."))
-        if value.year < 1900:
-            raise forms.ValidationError(_("Give a date from 1900 on."))
-        return value
+        try:
+            return check_as_of(value)  # the reports' own rule for the earliest date
+        except ValidationError as error:
+            raise forms.ValidationError(error.message_dict["as_of"]) from error
 
     def clean_basis(self) -> str:
         return self.cleaned_data.get("basis") or CountingBasis.ALL

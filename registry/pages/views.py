@@ -234,7 +234,7 @@ def agreement(request: HttpRequest, pk: int) -> HttpResponse:
         TwinningAgreement.objects.with_sides().with_vitality(as_of=as_of).defer("internal_notes", "internal_contact"),
         pk=pk,
     )
-    history = list(relationship.status_changes.order_by(F("changed_on").asc(nulls_first=True), "pk"))
+    history = list(relationship.status_changes.chronological())
     activities = list(relationship.activities.order_by("-occurred_on", "-pk"))
     window_start = years_before(as_of, VITALITY_YEARS)
     context = {
