@@ -1,0 +1,174 @@
+"""Reloading shipped data never overwrites what was edited in the registry.
+
+The rule every importer follows (import_municipalities, import_twin_pairs, import_agreements,
+import_networks, and so `load_registry_data` / `make run`):
+
+- a row the registry lacks is created, and the values the source gave it are recorded as its
+  baseline (ImportedValues: one row per imported object, field → value as last imported);
+- a field whose value equals the source's needs nothing (its baseline is brought up to date);
+- a field whose value still equals its baseline was not edited since the last import: it takes
+  the source's new value ("source changed, not edited → updated");
+- a field whose value differs from its baseline was edited in the registry: it is **kept**, and
+  the import reports it (summary.kept: object, field, the registry's value, the source's value).
+  The baseline then records what the source says now, so the next run keeps it again;
+- forced (`--force-source`), a locally edited field takes the source's value too, and the import
+  reports each one it overwrote (summary.overwritten).
+
+A field without a baseline (rows imported before baselines existed, rows entered by hand and
+found by an import) is judged by the change history instead: it counts as edited when a change
+record other than an import names the field, or when the object was created by hand (a `create`
+record; an importer may say that creation does not count, e.g. an agreement whose `source` shows
+an import created it). Otherwise its value came from an earlier import, and it is updated.
+
+Values are compared as JSON-ready plain values (foreign keys as ids, dates as ISO text).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+from registry.models import ChangeAction, ChangeRecord, ImportedValues
+
+from .imports import ImportSummary, LocalEdit
+
+#: A history entry that names no field: the whole object was entered by hand.
+ALL_FIELDS = "*"
+
+
+def plain(value: Any) -> Any:
+    """A value as JSON keeps it, so that the registry's and the baseline's compare equal."""
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, tuple):
+        return [plain(item) for item in value]
+    if isinstance(value, list):
+        return [plain(item) for item in value]
+    return value
+
+
+def _field_of(key: str) -> str:
+    """History keys name foreign keys with or without `_id` (the admin writes `parent`)."""
+    return key[:-3] if key.endswith("_id") else key
+
+
+class Baselines:
+    """The baselines of one model's imported rows, read once; the rule above, field by field.
+
+    Use: `values = baselines.reconcile(obj, source)` for an existing row (returns the fields to
+    write), `baselines.created(obj, source)` for a new one, then `baselines.save()` once the new
+    rows have ids.
+    """
+
+    def __init__(
+        self,
+        model: type[models.Model],
+        *,
+        source: str,
+        summary: ImportSummary,
+        force: bool = False,
+        created_by_import: Callable[[Any], bool] | None = None,
+    ) -> None:
+        self.content_type = ContentType.objects.get_for_model(model)
+        self.source = source
+        self.summary = summary
+        self.force = force
+        self.created_by_import = created_by_import
+        self.recorded: dict[int, dict[str, Any]] = dict(
+            ImportedValues.objects.filter(content_type=self.content_type).values_list("object_id", "values")
+        )
+        self._pending: dict[int, dict[str, Any]] = {}
+        self._new: list[tuple[models.Model, dict[str, Any]]] = []
+        self._history: dict[int, set[str]] | None = None
+
+    def imported_before(self, pk: int) -> bool:
+        """Whether an import recorded this id (even if the row has since been deleted)."""
+        return pk in self.recorded
+
+    def reconcile(
+        self, obj: models.Model, source: dict[str, Any], *, current: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """The source values to write to `obj`, field → value: those not edited since the last
+        import (all of them when forced). Kept and overwritten edits go to the summary.
+
+        `current` gives the registry's values where they are not plain attributes of `obj` (e.g.
+        a date with its precision); by default `getattr(obj, field)`.
+        """
+        recorded = self.recorded.get(obj.pk, {})
+        baseline = dict(recorded)
+        writes: dict[str, Any] = {}
+        for name, value in source.items():
+            now = plain(current[name] if current is not None else getattr(obj, name))
+            wanted = plain(value)
+            baseline[name] = wanted
+            if now == wanted:
+                continue
+            edited = recorded[name] != now if name in recorded else self._edited_by_hand(obj, name)
+            if edited:
+                edit = LocalEdit(target=str(obj), field=_field_of(name), registry_value=now, source_value=wanted)
+                if not self.force:
+                    self.summary.kept.append(edit)
+                    continue
+                self.summary.overwritten.append(edit)
+            writes[name] = value
+        if baseline != recorded:
+            self._pending[obj.pk] = baseline
+        return writes
+
+    def created(self, obj: models.Model, source: dict[str, Any]) -> None:
+        """`obj` was created from `source`: its baseline is those values (saved once it has an id)."""
+        self._new.append((obj, {name: plain(value) for name, value in source.items()}))
+
+    def save(self) -> None:
+        """Write the new and changed baselines (one upsert)."""
+        rows = {**self._pending, **{obj.pk: values for obj, values in self._new}}
+        ImportedValues.objects.bulk_create(
+            [
+                ImportedValues(content_type=self.content_type, object_id=pk, values=values, source=self.source)
+                for pk, values in rows.items()
+            ],
+            batch_size=1000,
+            update_conflicts=True,
+            unique_fields=["content_type", "object_id"],
+            update_fields=["values", "source", "imported_at"],
+        )
+        self.recorded.update(rows)
+        self._pending.clear()
+        self._new.clear()
+
+    def _edited_by_hand(self, obj: models.Model, name: str) -> bool:
+        """No baseline for this field: the change history decides (see the module's docstring)."""
+        if self._history is None:
+            self._history = {}
+            records = (
+                ChangeRecord.objects.filter(content_type=self.content_type)
+                .exclude(action=ChangeAction.IMPORT)
+                .values_list("object_id", "action", "changes")
+            )
+            for object_id, action, changes in records:
+                fields = self._history.setdefault(object_id, set())
+                if action == ChangeAction.CREATE:
+                    fields.add(ALL_FIELDS)
+                fields.update(_field_of(key) for key in (changes or {}))
+        fields = self._history.get(obj.pk, set())
+        if _field_of(name) in fields:
+            return True
+        return ALL_FIELDS in fields and not (self.created_by_import is not None and self.created_by_import(obj))
+
+
+def describe_edits(edits: Iterable[LocalEdit], *, limit: int = 20) -> list[str]:
+    """Lines for a command's output: each edit, at most `limit` of them."""
+    edits = list(edits)
+    lines = [f"  {edit.describe()}" for edit in edits[:limit]]
+    if len(edits) > limit:
+        lines.append(f"  … and {len(edits) - limit} more")
+    return lines
