@@ -214,9 +214,7 @@ def import_municipalities_rows(
     new_municipalities = [m for m in created if m.pk is None]
     Municipality.objects.bulk_create(new_municipalities)
     if updated:
-        Municipality.objects.bulk_update(
-            [m for m, _changes in updated], [*FILE_FIELDS, "updated_at"], batch_size=500
-        )
+        Municipality.objects.bulk_update([m for m, _changes in updated], [*FILE_FIELDS, "updated_at"], batch_size=500)
     baselines.save()
 
     content_type = ContentType.objects.get_for_model(Municipality)

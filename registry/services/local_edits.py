@@ -31,7 +31,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import models
+from django.db import connection, models
+from django.utils import timezone
 
 from registry.models import ChangeAction, ChangeRecord, ImportedValues
 
@@ -129,18 +130,37 @@ class Baselines:
         self._new.append((obj, {name: plain(value) for name, value in source.items()}))
 
     def save(self) -> None:
-        """Write the new and changed baselines (one upsert)."""
+        """Write the new and changed baselines: one upsert on (content_type, object_id).
+
+        Plain SQL rather than bulk_create: a first load writes some 45,000 baselines, and building
+        a model instance for each would cost more than the import itself.
+        """
         rows = {**self._pending, **{obj.pk: values for obj, values in self._new}}
-        ImportedValues.objects.bulk_create(
-            [
-                ImportedValues(content_type=self.content_type, object_id=pk, values=values, source=self.source)
-                for pk, values in rows.items()
-            ],
-            batch_size=1000,
-            update_conflicts=True,
-            unique_fields=["content_type", "object_id"],
-            update_fields=["values", "source", "imported_at"],
-        )
+        table = connection.ops.quote_name(ImportedValues._meta.db_table)
+        values_, source, imported_at = (connection.ops.quote_name(name) for name in ("values", "source", "imported_at"))
+        field = ImportedValues._meta.get_field("values")
+        now = ImportedValues._meta.get_field("imported_at").get_db_prep_value(timezone.now(), connection)
+        items = list(rows.items())
+        with connection.cursor() as cursor:
+            for start in range(0, len(items), 500):  # 2,500 parameters a statement: under SQLite's limit
+                batch = items[start : start + 500]
+                cursor.execute(
+                    f"INSERT INTO {table} (content_type_id, object_id, {values_}, {source}, {imported_at}) VALUES "
+                    + ", ".join(["(%s, %s, %s, %s, %s)"] * len(batch))
+                    + f" ON CONFLICT (content_type_id, object_id) DO UPDATE SET {values_} = EXCLUDED.{values_}, "
+                    f"{source} = EXCLUDED.{source}, {imported_at} = EXCLUDED.{imported_at}",
+                    [
+                        param
+                        for pk, values in batch
+                        for param in (
+                            self.content_type.pk,
+                            pk,
+                            field.get_db_prep_save(values, connection),
+                            self.source,
+                            now,
+                        )
+                    ],
+                )
         self.recorded.update(rows)
         self._pending.clear()
         self._new.clear()
