@@ -15,10 +15,12 @@ import_networks, and so `load_registry_data` / `make run`):
   reports each one it overwrote (summary.overwritten).
 
 A field without a baseline (rows imported before baselines existed, rows entered by hand and
-found by an import) is judged by the change history instead: it counts as edited when a change
+found by an import) is judged by the change history instead. It counts as edited when a change
 record other than an import names the field, or when the object was created by hand (a `create`
 record; an importer may say that creation does not count, e.g. an agreement whose `source` shows
-an import created it). Otherwise its value came from an earlier import, and it is updated.
+an import created it). Otherwise an empty field is filled; a value is updated when the history
+shows an import wrote the object, and kept when there is no history at all (it was entered
+outside the services, so nobody can say it is the import's).
 
 Values are compared as JSON-ready plain values (foreign keys as ids, dates as ISO text).
 """
@@ -40,6 +42,8 @@ from .imports import ImportSummary, LocalEdit
 
 #: A history entry that names no field: the whole object was entered by hand.
 ALL_FIELDS = "*"
+#: The object's history shows an import wrote it.
+IMPORTED = "<import>"
 
 
 def plain(value: Any) -> Any:
@@ -113,7 +117,7 @@ class Baselines:
             baseline[name] = wanted
             if now == wanted:
                 continue
-            edited = recorded[name] != now if name in recorded else self._edited_by_hand(obj, name)
+            edited = recorded[name] != now if name in recorded else self._edited_by_hand(obj, name, now)
             if edited:
                 edit = LocalEdit(target=str(obj), field=_field_of(name), registry_value=now, source_value=wanted)
                 if not self.force:
@@ -165,24 +169,31 @@ class Baselines:
         self._pending.clear()
         self._new.clear()
 
-    def _edited_by_hand(self, obj: models.Model, name: str) -> bool:
+    def _edited_by_hand(self, obj: models.Model, name: str, now: Any) -> bool:
         """No baseline for this field: the change history decides (see the module's docstring)."""
         if self._history is None:
             self._history = {}
-            records = (
-                ChangeRecord.objects.filter(content_type=self.content_type)
-                .exclude(action=ChangeAction.IMPORT)
-                .values_list("object_id", "action", "changes")
+            records = ChangeRecord.objects.filter(content_type=self.content_type).values_list(
+                "object_id", "action", "changes"
             )
             for object_id, action, changes in records:
                 fields = self._history.setdefault(object_id, set())
+                if action == ChangeAction.IMPORT:
+                    fields.add(IMPORTED)
+                    continue
                 if action == ChangeAction.CREATE:
                     fields.add(ALL_FIELDS)
                 fields.update(_field_of(key) for key in (changes or {}))
         fields = self._history.get(obj.pk, set())
         if _field_of(name) in fields:
             return True
-        return ALL_FIELDS in fields and not (self.created_by_import is not None and self.created_by_import(obj))
+        if ALL_FIELDS in fields and not (self.created_by_import is not None and self.created_by_import(obj)):
+            return True
+        if now is None or now == "":
+            return False  # an empty field is filled
+        # A value only an import is known to have written is the import's; one nobody is known
+        # to have written (no history at all) was entered outside the services: kept.
+        return IMPORTED not in fields
 
 
 def describe_edits(edits: Iterable[LocalEdit], *, limit: int = 20) -> list[str]:
