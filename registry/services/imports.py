@@ -43,6 +43,8 @@ class LocalEdit:
 
 
 def _shown(value: object) -> str:
+    if isinstance(value, list):
+        return ", ".join(_shown(item) for item in value if item is not None)
     return "" if value is None else str(value)
 
 

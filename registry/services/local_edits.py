@@ -15,12 +15,12 @@ import_networks, and so `load_registry_data` / `make run`):
   reports each one it overwrote (summary.overwritten).
 
 A field without a baseline (rows imported before baselines existed, rows entered by hand and
-found by an import) is judged by the change history instead. It counts as edited when a change
-record other than an import names the field, or when the object was created by hand (a `create`
-record; an importer may say that creation does not count, e.g. an agreement whose `source` shows
-an import created it). Otherwise an empty field is filled; a value is updated when the history
-shows an import wrote the object, and kept when there is no history at all (it was entered
-outside the services, so nobody can say it is the import's).
+found by an import) is judged by the change history instead: it counts as edited when a change
+record other than an import names the field (an edit through the admin, the API or a service).
+Creating a row is not editing its fields: a row entered by hand that a file later describes takes
+the file's values, as a first import would give them. An empty field is filled. A row without
+any history was written outside the services (a shell, a raw load), so nobody can say its values
+are an import's: they are kept.
 
 Values are compared as JSON-ready plain values (foreign keys as ids, dates as ISO text).
 """
@@ -28,7 +28,7 @@ Values are compared as JSON-ready plain values (foreign keys as ids, dates as IS
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -40,10 +40,8 @@ from registry.models import ChangeAction, ChangeRecord, ImportedValues
 
 from .imports import ImportSummary, LocalEdit
 
-#: A history entry that names no field: the whole object was entered by hand.
-ALL_FIELDS = "*"
-#: The object's history shows an import wrote it.
-IMPORTED = "<import>"
+#: The object has a history (created or changed through a service or an import).
+WRITTEN = "<written>"
 
 
 def plain(value: Any) -> Any:
@@ -52,8 +50,8 @@ def plain(value: Any) -> Any:
         return value.pk
     if isinstance(value, dt.date | dt.datetime):
         return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
+    if isinstance(value, Decimal | str):
+        return str(value)  # choices (TextChoices members) as their plain value
     if isinstance(value, tuple):
         return [plain(item) for item in value]
     if isinstance(value, list):
@@ -81,13 +79,11 @@ class Baselines:
         source: str,
         summary: ImportSummary,
         force: bool = False,
-        created_by_import: Callable[[Any], bool] | None = None,
     ) -> None:
         self.content_type = ContentType.objects.get_for_model(model)
         self.source = source
         self.summary = summary
         self.force = force
-        self.created_by_import = created_by_import
         self.recorded: dict[int, dict[str, Any]] = dict(
             ImportedValues.objects.filter(content_type=self.content_type).values_list("object_id", "values")
         )
@@ -178,22 +174,16 @@ class Baselines:
             )
             for object_id, action, changes in records:
                 fields = self._history.setdefault(object_id, set())
-                if action == ChangeAction.IMPORT:
-                    fields.add(IMPORTED)
-                    continue
-                if action == ChangeAction.CREATE:
-                    fields.add(ALL_FIELDS)
-                fields.update(_field_of(key) for key in (changes or {}))
+                fields.add(WRITTEN)
+                if action != ChangeAction.IMPORT:
+                    fields.update(_field_of(key) for key in (changes or {}))
         fields = self._history.get(obj.pk, set())
         if _field_of(name) in fields:
             return True
-        if ALL_FIELDS in fields and not (self.created_by_import is not None and self.created_by_import(obj)):
-            return True
         if now is None or now == "":
             return False  # an empty field is filled
-        # A value only an import is known to have written is the import's; one nobody is known
-        # to have written (no history at all) was entered outside the services: kept.
-        return IMPORTED not in fields
+        # No history at all: written outside the services, so not known to be an import's.
+        return WRITTEN not in fields
 
 
 def describe_edits(edits: Iterable[LocalEdit], *, limit: int = 20) -> list[str]:
