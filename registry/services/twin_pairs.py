@@ -607,7 +607,10 @@ def _place_values(municipality: Municipality, parent: Municipality | None, side:
 
 def _deleted_pairs(baselines: Baselines) -> set[tuple[int, int]]:
     """Pairs this importer created whose agreement has since been deleted in the registry."""
-    existing = set(TwinningAgreement.objects.filter(pk__in=list(baselines.recorded)).values_list("pk", flat=True))
+    if not baselines.recorded:
+        return set()
+    # Every id rather than `pk IN (…)`: tens of thousands of parameters would pass SQLite's limit.
+    existing = set(TwinningAgreement.objects.values_list("pk", flat=True))
     pairs: set[tuple[int, int]] = set()
     for pk, values in baselines.recorded.items():
         a, b = values.get("municipality_a"), values.get("municipality_b")
