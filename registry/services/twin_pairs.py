@@ -47,6 +47,7 @@ from registry.models import (
     ChangeAction,
     ChangeRecord,
     DatePrecision,
+    ImportedValues,
     Municipality,
     Tier,
     TwinningAgreement,
@@ -373,7 +374,7 @@ def _coordinate(row: dict[str, str], name: str, limit: float) -> float | None:
     return number
 
 
-def _authority(m: Municipality) -> Authority:
+def _authority(m: Municipality, shipped_name_en: str | None = None) -> Authority:
     return Authority(
         pk=m.pk,
         name=m.name,
@@ -382,6 +383,8 @@ def _authority(m: Municipality) -> Authority:
         prefecture=(m.lg_code or "")[:2],
         latitude=m.latitude,
         longitude=m.longitude,
+        # A coordinator may rename "Tokyo" to "Tokyo Metropolis"; the list still says "Tokyo".
+        aliases=(shipped_name_en,) if shipped_name_en and shipped_name_en != m.name_en else (),
     )
 
 
@@ -391,7 +394,14 @@ class _Registry:
     def __init__(self) -> None:
         japanese = list(Municipality.objects.filter(country="JP", lg_code__isnull=False))
         self.japanese: dict[int, Municipality] = {m.pk: m for m in japanese}
-        self.matcher = JapaneseNameMatcher(_authority(m) for m in japanese)
+        # The English names import_municipalities wrote, where the registry's have been edited since.
+        shipped = dict(
+            ImportedValues.objects.filter(
+                content_type=ContentType.objects.get_for_model(Municipality),
+                object_id__in=Municipality.objects.filter(country="JP", lg_code__isnull=False).values("pk"),
+            ).values_list("object_id", "values__name_en")
+        )
+        self.matcher = JapaneseNameMatcher(_authority(m, shipped.get(m.pk)) for m in japanese)
         self.foreign: dict[tuple[str, str], Municipality] = {}
         for m in Municipality.objects.exclude(country="JP").order_by("-pk"):
             # Lowest id wins where two share a name (the older record).

@@ -338,3 +338,22 @@ def test_import_agreements_keeps_a_status_changed_in_the_registry(tmp_path, naga
     assert TwinningAgreement.objects.get().status == "suspended"
     assert "unchanged: 1" in output
     assert "status is “suspended” here, “active” in the source" in output
+
+
+def test_import_twin_pairs_still_matches_a_prefecture_renamed_in_the_registry(tmp_path):
+    """Keeping a coordinator's "Tokyo Metropolis" must not make the list's "Setagaya (Tokyo)" unplaceable."""
+    run("import_municipalities", write_csv(tmp_path / "jp.csv", jp_rows("世田谷区")))
+    Municipality.objects.filter(lg_code="130001").update(name_en="Tokyo Metropolis")
+    run("import_municipalities", write_csv(tmp_path / "jp.csv", jp_rows("世田谷区")))  # kept
+
+    output = run(
+        "import_twin_pairs",
+        write_csv(
+            tmp_path / "p.csv",
+            [["Setagaya (Tokyo)", "Japan", "35.6492", "139.6327", "Winnipeg", "Canada", "49.8956", "-97.1386"]],
+            header=PAIRS_HEADER,
+        ),
+    )
+
+    assert "created: 1, updated: 0, unchanged: 0, rejected: 0" in output
+    assert TwinningAgreement.objects.get().municipality_a.name in {"世田谷区", "Winnipeg"}
