@@ -91,10 +91,6 @@ class Baselines:
         self._new: list[tuple[models.Model, dict[str, Any]]] = []
         self._history: dict[int, set[str]] | None = None
 
-    def imported_before(self, pk: int) -> bool:
-        """Whether an import recorded this id (even if the row has since been deleted)."""
-        return pk in self.recorded
-
     def reconcile(
         self, obj: models.Model, source: dict[str, Any], *, current: dict[str, Any] | None = None
     ) -> dict[str, Any]:
@@ -129,10 +125,14 @@ class Baselines:
         """`obj` was created from `source`: its baseline is those values (saved once it has an id)."""
         self._new.append((obj, {name: plain(value) for name, value in source.items()}))
 
+    def remember(self, pk: int, values: dict[str, Any]) -> None:
+        """Record values for a row that exists already (e.g. imported before baselines existed)."""
+        self._pending[pk] = {**self.recorded.get(pk, {}), **{name: plain(value) for name, value in values.items()}}
+
     def save(self) -> None:
         """Write the new and changed baselines: one upsert on (content_type, object_id).
 
-        Plain SQL rather than bulk_create: a first load writes some 45,000 baselines, and building
+        Plain SQL rather than bulk_create: a first load writes tens of thousands of baselines, and building
         a model instance for each would cost more than the import itself.
         """
         rows = {**self._pending, **{obj.pk: values for obj, values in self._new}}

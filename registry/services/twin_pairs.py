@@ -407,10 +407,12 @@ class _Registry:
             # Lowest id wins where two share a name (the older record).
             for name in {m.name, m.name_en} - {""}:
                 self.foreign[(m.country, _fold(name))] = m
-        self.pairs: set[tuple[int, int]] = {
-            (min(a, b), max(a, b))
-            for a, b in TwinningAgreement.objects.values_list("municipality_a_id", "municipality_b_id")
+        #: Agreement id by unordered pair of municipality ids.
+        self.pair_ids: dict[tuple[int, int], int] = {
+            (min(a, b), max(a, b)): pk
+            for pk, a, b in TwinningAgreement.objects.values_list("pk", "municipality_a_id", "municipality_b_id")
         }
+        self.pairs: set[tuple[int, int]] = set(self.pair_ids)
         self.used_geonames: dict[int, int] = dict(
             Municipality.objects.filter(geonames_id__isnull=False).values_list("geonames_id", "pk")
         )
@@ -507,6 +509,10 @@ def import_twin_pairs_rows(
         if key in registry.pairs:
             summary.unchanged += 1
             summary.count("rows whose pair is already recorded (same pair, any spelling or order)")
+            known = registry.pair_ids.get(key)
+            if known is not None and known not in agreement_baselines.recorded:
+                # Recorded before baselines existed: remember it, so that deleting it later is kept too.
+                agreement_baselines.remember(known, {"municipality_a": key[0], "municipality_b": key[1]})
             continue
         if key in deleted_pairs:
             edit = LocalEdit(target=f"{a} – {b}", field="agreement", registry_value="deleted", source_value="listed")

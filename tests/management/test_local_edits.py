@@ -357,3 +357,18 @@ def test_import_twin_pairs_still_matches_a_prefecture_renamed_in_the_registry(tm
 
     assert "created: 1, updated: 0, unchanged: 0, rejected: 0" in output
     assert TwinningAgreement.objects.get().municipality_a.name in {"世田谷区", "Winnipeg"}
+
+
+def test_import_twin_pairs_remembers_a_pair_recorded_before_baselines_and_keeps_its_deletion(tmp_path):
+    run("import_municipalities", write_csv(tmp_path / "jp.csv", jp_rows("長崎市")))
+    path = write_csv(tmp_path / "p.csv", [NAGASAKI_ST_PAUL], header=PAIRS_HEADER)
+    run("import_twin_pairs", path)
+    agreement = TwinningAgreement.objects.get()
+    ImportedValues.objects.filter(content_type__model="twinningagreement").delete()  # as before baselines
+
+    run("import_twin_pairs", path)  # finds the pair recorded: remembers it
+    delete_agreement(agreement=agreement)
+    output = run("import_twin_pairs", path)
+
+    assert not TwinningAgreement.objects.exists()
+    assert "kept 1 local edit" in output
