@@ -22,7 +22,8 @@ migrate: venv
 	$(PY) manage.py migrate --noinput
 
 # Japan's 1,788 authorities, the world twin pairs, the 12 city networks and the labelled demo
-# activity; every step is idempotent, so running it again changes nothing.
+# activity; every step is idempotent, so running it again changes nothing and keeps what was edited
+# in the registry since (each step lists the local edits it kept; load_registry_data --force-source resets them).
 data: migrate
 	$(PY) manage.py load_registry_data
 

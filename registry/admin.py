@@ -31,6 +31,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
+from registry import admin_roles  # noqa: F401  (the users page with its "Grant a role…" action)
 from registry.admin_audits import (
     AgreementCountListFilter,
     DemoActivityListFilter,

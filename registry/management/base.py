@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from registry.services.imports import ImportSummary, Progress, decode_csv_bytes
+from registry.services.local_edits import describe_edits
 
 
 class ProgressBar:
@@ -59,6 +60,12 @@ class ImportCommand(BaseCommand):
             "(default: <file name>.rejected.csv in the current directory).",
         )
         parser.add_argument("--no-progress", action="store_true", help="Do not draw the progress bar.")
+        parser.add_argument(
+            "--force-source",
+            action="store_true",
+            help="Overwrite fields edited in the registry since the last import with the file's values "
+            "(the summary lists each one overwritten). Without it, local edits are kept and listed.",
+        )
 
     def run_import(
         self, text: str, summary: ImportSummary, progress: Progress, options: dict[str, Any]
@@ -88,10 +95,26 @@ class ImportCommand(BaseCommand):
             self.stdout.write(f"  line {rejection.line}: {rejection.reason}")
         if len(summary.rejected) > 20:
             self.stdout.write(f"  … and {len(summary.rejected) - 20} more")
+        write_local_edits(self.stdout, summary)
         if summary.rejected:
             rejects = Path(options["rejects"] or f"{path.stem}.rejected.csv")
             summary.write_rejects(rejects, header)
             self.stdout.write(f"Rejected rows written to {rejects} (fix them and import that file again).")
+
+
+def write_local_edits(stdout: Any, summary: ImportSummary) -> None:
+    """The local edits an import kept (or, forced, overwrote), one line each."""
+    if summary.kept:
+        stdout.write(
+            f"Kept {len(summary.kept)} local edit(s) (edited in the registry since the last import; "
+            "--force-source overwrites them):"
+        )
+        for line in describe_edits(summary.kept):
+            stdout.write(line)
+    if summary.overwritten:
+        stdout.write(f"Overwrote {len(summary.overwritten)} local edit(s) with the source's values (--force-source):")
+        for line in describe_edits(summary.overwritten):
+            stdout.write(line)
 
 
 def _messages(error: ValidationError) -> list[str]:

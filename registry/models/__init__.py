@@ -11,6 +11,7 @@ from .agreements import (
     TwinningAgreement,
 )
 from .history import ChangeAction, ChangeRecord
+from .imports import ImportedValues
 from .networks import MembershipRole, Network, NetworkMembership, NetworkScale
 from .places import FOREIGN_TIERS, JAPAN_TIERS, Municipality, StaffAssignment, Tier, tiers_of
 
@@ -27,6 +28,7 @@ __all__ = [
     "DatePrecision",
     "Direction",
     "ExchangeCategory",
+    "ImportedValues",
     "MembershipRole",
     "Municipality",
     "Network",

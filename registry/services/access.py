@@ -82,6 +82,11 @@ def can_edit_reference_data(user: AnyUser) -> bool:
     return is_coordinator(user)
 
 
+def can_grant_roles(user: AnyUser) -> bool:
+    """Make someone a coordinator or staff of a municipality: admins (superusers); it is user management."""
+    return user is not None and user.is_authenticated and user.is_active and user.is_superuser
+
+
 def can_read_history(user: AnyUser) -> bool:
     """Who changed what and when: coordinators only."""
     return is_coordinator(user)
@@ -132,6 +137,7 @@ __all__ = [
     "can_edit_agreement",
     "can_edit_membership",
     "can_edit_reference_data",
+    "can_grant_roles",
     "can_log_activity",
     "can_read_history",
     "can_record_agreement",

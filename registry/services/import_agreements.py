@@ -18,9 +18,12 @@ The rules of one row:
   forms too). An empty cell means "not recorded" (false) for a new agreement, "keep" for an existing one.
 
 A pair the registry already has is updated with update_agreement (a second run of the same file
-therefore reports every row unchanged); its status is not changed by an import, because a status
-change needs a date and a reason (use the admin's "Change status" action). The same pair twice in
-one file is an error naming both lines.
+therefore reports every row unchanged), but only in fields nobody has edited in the registry since
+the last import: a field edited here is kept and reported (summary.kept), unless the import is
+forced (registry/services/local_edits.py). Its status is not changed by an import, because a
+status change needs a date and a reason (use the admin's "Change status" action): a file whose
+status differs is refused, unless the status was changed in the registry since the last import
+(then it is kept and reported). The same pair twice in one file is an error naming both lines.
 
 Every row is checked before anything is kept; if any row is bad the whole file is refused with
 every problem, by line and field, and nothing is written.
@@ -54,6 +57,7 @@ from .codes import lg_check_digit, validate_lg_code
 from .dates import PartialDate, ensure_not_future, parse_partial_date
 from .history import record_change
 from .imports import ImportSummary, Progress, no_progress, read_csv
+from .local_edits import Baselines
 from .search import search_key_of
 
 User = AbstractBaseUser | AnonymousUser | None
@@ -73,6 +77,8 @@ COLUMNS: list[str] = [
 ]
 REQUIRED_COLUMNS: list[str] = ["lg_code", "partner_name", "partner_country"]
 CRITERIA: tuple[str, ...] = ("heads_signed", "fields_unrestricted", "assembly_approved")
+#: The name baselines carry for this importer (registry/services/local_edits.py).
+SOURCE = "import_agreements"
 
 _TRUE = {"true", "1", "yes", "y", "○", "◯", "〇", "はい", "有"}
 _FALSE = {"false", "0", "no", "n", "×", "✕", "いいえ", "無"}
@@ -396,6 +402,32 @@ class _Places:
         return self._create(name=row.partner_name, country=row.partner_country, tier=Tier.LOCALITY, parent=region)
 
 
+def _tracked(agreement: TwinningAgreement) -> dict[str, object]:
+    """The fields a file gives, as the registry has them (the signing date with its precision)."""
+    return {
+        "kind": agreement.kind,
+        "signed_on": [agreement.signed_on, agreement.signed_on_precision],
+        "status": agreement.status,
+        **{name: getattr(agreement, name) for name in CRITERIA},
+        "source_url": agreement.source_url,
+    }
+
+
+def _file_values(row: ParsedRow) -> dict[str, object]:
+    """The fields a row gives (an empty cell gives nothing: "keep")."""
+    values: dict[str, object] = {}
+    if row.kind is not None:
+        values["kind"] = row.kind
+    if row.signed_on is not None:
+        values["signed_on"] = [row.signed_on.value, row.signed_on.precision]
+    if row.status is not None:
+        values["status"] = row.status
+    values.update({name: value for name, value in row.criteria.items() if value is not None})
+    if row.source_url is not None:
+        values["source_url"] = row.source_url
+    return values
+
+
 def _apply(
     row: ParsedRow,
     home: Municipality,
@@ -404,9 +436,10 @@ def _apply(
     existing: TwinningAgreement | None,
     by: User,
     summary: ImportSummary,
+    baselines: Baselines,
 ) -> None:
     if existing is None:
-        sign_agreement(
+        agreement = sign_agreement(
             a=home,
             b=partner,
             kind=row.kind or AgreementKind.SISTER,
@@ -417,9 +450,11 @@ def _apply(
             source_url=row.source_url or "",
             **{name: bool(value) for name, value in row.criteria.items()},
         )
+        baselines.created(agreement, _tracked(agreement))
         summary.created += 1
         return
-    if row.status is not None and row.status != existing.status:
+    writes = baselines.reconcile(existing, _file_values(row), current=_tracked(existing))
+    if "status" in writes:
         raise ValidationError(
             {
                 "status": _(
@@ -429,20 +464,10 @@ def _apply(
                 % {"id": existing.pk, "now": existing.status, "file": row.status}
             }
         )
-    changes: dict[str, object] = {}
-    if row.kind is not None and row.kind != existing.kind:
-        changes["kind"] = row.kind
-    if row.signed_on is not None and (row.signed_on.value, row.signed_on.precision) != (
-        existing.signed_on,
-        existing.signed_on_precision,
-    ):
+    changes: dict[str, object] = {name: value for name, value in writes.items() if name != "signed_on"}
+    if "signed_on" in writes:
         changes["signed_on"] = row.signed_on
         changes["signed_on_precision"] = row.signed_on.precision
-    for name, value in row.criteria.items():
-        if value is not None and value != getattr(existing, name):
-            changes[name] = value
-    if row.source_url is not None and row.source_url != existing.source_url:
-        changes["source_url"] = row.source_url
     if not changes:
         summary.unchanged += 1
         return
@@ -451,12 +476,18 @@ def _apply(
 
 
 def import_agreements(
-    *, text: str, summary: ImportSummary, progress: Progress = no_progress, by: User = None
+    *,
+    text: str,
+    summary: ImportSummary,
+    progress: Progress = no_progress,
+    by: User = None,
+    force_source: bool = False,
 ) -> list[str]:
     """Import a CLAIR-style agreements CSV (already decoded); return its header.
 
     All rows or none: raises ImportRefused (a ValidationError) listing every problem by line and
-    field, and then nothing is written.
+    field, and then nothing is written. Fields edited in the registry since the last import are
+    kept (summary.kept) unless `force_source` (summary.overwritten).
     """
     header, rows = read_csv(text, required=REQUIRED_COLUMNS)
     problems: list[tuple[int, str, str]] = []
@@ -472,6 +503,7 @@ def import_agreements(
     try:
         with transaction.atomic():
             places = _Places(parsed, by=by, summary=summary)
+            baselines = Baselines(TwinningAgreement, source=SOURCE, summary=summary, force=force_source)
             seen: dict[tuple[int, int], int] = {}
             for done, row in enumerate(parsed, start=1):
                 progress(done, len(parsed))
@@ -497,7 +529,7 @@ def import_agreements(
                             continue
                         seen[pair] = row.line
                         existing = places.agreements.get(frozenset(pair)) if partner.pk in places.known else None
-                        _apply(row, home, partner, existing=existing, by=by, summary=summary)
+                        _apply(row, home, partner, existing=existing, by=by, summary=summary, baselines=baselines)
                 except ValidationError as error:
                     if hasattr(error, "error_dict"):
                         problems += [
@@ -509,8 +541,11 @@ def import_agreements(
                         problems += [(row.line, "row", message) for message in error.messages]
             if problems:
                 raise ImportRefused(problems)
+            baselines.save()
     except ImportRefused:
         summary.created = summary.updated = summary.unchanged = 0
         summary.notes.clear()
+        summary.kept.clear()
+        summary.overwritten.clear()
         raise
     return header

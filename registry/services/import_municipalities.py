@@ -1,8 +1,10 @@
 """Japan's local authorities from the MIC code list (fixtures/jp_local_governments.csv and files like it).
 
-Keyed on the local government code: a second run over the same file changes nothing. The file is
-the authority for the fields it carries (names, reading, tier, prefecture, coordinates), so a
-changed row updates the registry; rows with a wrong check digit or an unknown tier are rejected
+Keyed on the local government code: a second run over the same file changes nothing. The file
+gives the fields it carries (names, reading, tier, prefecture, coordinates): a changed row updates
+a field nobody has edited in the registry since the last import, and a field edited here (a
+coordinator's English name, say) is kept and reported, unless the import is forced (see
+registry/services/local_edits.py). Rows with a wrong check digit or an unknown tier are rejected
 with their line and reason, and the rest is imported.
 """
 
@@ -20,6 +22,7 @@ from registry.models import ChangeAction, ChangeRecord, Municipality, Tier
 
 from .codes import prefecture_code_of, validate_lg_code
 from .imports import ImportSummary, Progress, no_progress, read_csv
+from .local_edits import Baselines
 from .search import with_search_keys
 
 User = AbstractBaseUser | AnonymousUser | None
@@ -40,8 +43,9 @@ REQUIRED_COLUMNS: list[str] = [
 SUFFIX_TIERS: dict[str, str] = {"市": Tier.CITY, "区": Tier.SPECIAL_WARD, "町": Tier.TOWN, "村": Tier.VILLAGE}
 #: Special wards (特別区) exist only in Tokyo; other 区 are wards of a designated city, not authorities.
 TOKYO = "13"
-#: Fields the file decides; a difference from the registry is an update.
-FILE_FIELDS: tuple[str, ...] = ("name", "name_en", "name_kana", "tier", "parent_id", "latitude", "longitude")
+#: Fields the file gives; a difference from the registry is an update unless edited here since the last import.
+FILE_FIELDS: tuple[str, ...] = ("name", "name_en", "name_kana", "tier", "parent_id", "latitude", "longitude", "country")
+SOURCE = "import_municipalities"
 
 
 def is_prefecture_code(lg_code: str) -> bool:
@@ -133,12 +137,19 @@ def _reason(error: ValidationError) -> str:
 
 @transaction.atomic
 def import_municipalities_rows(
-    *, text: str, summary: ImportSummary, progress: Progress = no_progress, by: User = None
+    *,
+    text: str,
+    summary: ImportSummary,
+    progress: Progress = no_progress,
+    by: User = None,
+    force_source: bool = False,
 ) -> list[str]:
     """Create or update every authority of the file; returns the header (for the rejects CSV).
 
     Prefectures first, so that every municipality gets its prefecture as `parent`; a municipality
-    whose prefecture is neither in the file nor in the registry is rejected.
+    whose prefecture is neither in the file nor in the registry is rejected. Fields edited in the
+    registry since the last import are kept (summary.kept) unless `force_source`
+    (summary.overwritten).
     """
     header, rows = read_csv(text, required=REQUIRED_COLUMNS)
     all_rows = list(rows)
@@ -158,25 +169,23 @@ def import_municipalities_rows(
         progress(done, total)
 
     existing = {m.lg_code: m for m in Municipality.objects.filter(lg_code__isnull=False)}
+    baselines = Baselines(Municipality, source=SOURCE, summary=summary, force=force_source)
     now = timezone.now()
     created: list[Municipality] = []
     updated: list[tuple[Municipality, dict[str, list[object]]]] = []
 
     def apply(item: _Row, parent_id: int | None) -> None:
         summary.count(f"tier {item.tier}")
-        values = {**item.fields, "parent_id": parent_id}
+        values = {**item.fields, "parent_id": parent_id, "country": "JP"}
         current = existing.get(item.lg_code)
         if current is None:
-            municipality = Municipality(lg_code=item.lg_code, country="JP", **values)
+            municipality = Municipality(lg_code=item.lg_code, **values)
             created.append(municipality)
+            baselines.created(municipality, values)
             existing[item.lg_code] = municipality
             return
-        changes = {
-            name: [getattr(current, name), value] for name, value in values.items() if getattr(current, name) != value
-        }
-        if current.country != "JP":
-            changes["country"] = [current.country, "JP"]
-            current.country = "JP"
+        writes = baselines.reconcile(current, values)
+        changes = {name: [getattr(current, name), value] for name, value in writes.items()}
         if changes:
             for name, (_before, after) in changes.items():
                 setattr(current, name, after)
@@ -208,9 +217,10 @@ def import_municipalities_rows(
     if updated:
         Municipality.objects.bulk_update(
             with_search_keys(m for m, _changes in updated),
-            [*FILE_FIELDS, "country", "search_key", "updated_at"],
+            [*FILE_FIELDS, "search_key", "updated_at"],
             batch_size=500,
         )
+    baselines.save()
 
     content_type = ContentType.objects.get_for_model(Municipality)
     user = by if by is not None and getattr(by, "is_authenticated", False) else None

@@ -29,15 +29,37 @@ class Rejection:
     row: dict[str, str]
 
 
+@dataclass(frozen=True)
+class LocalEdit:
+    """A field edited in the registry since the last import, where the source says otherwise."""
+
+    target: str
+    field: str
+    registry_value: object
+    source_value: object
+
+    def describe(self) -> str:
+        return f"{self.target}: {self.field} is “{_shown(self.registry_value)}” here, “{_shown(self.source_value)}” in the source"
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, list):
+        return ", ".join(_shown(item) for item in value if item is not None)
+    return "" if value is None else str(value)
+
+
 @dataclass
 class ImportSummary:
-    """created / updated / unchanged / rejected, with a reason for every rejected line."""
+    """created / updated / unchanged / rejected, with a reason for every rejected line; the local
+    edits an import kept (or, forced, overwrote) with what the registry and the source say."""
 
     created: int = 0
     updated: int = 0
     unchanged: int = 0
     rejected: list[Rejection] = field(default_factory=list)
     notes: dict[str, int] = field(default_factory=dict)
+    kept: list[LocalEdit] = field(default_factory=list)
+    overwritten: list[LocalEdit] = field(default_factory=list)
 
     def reject(self, *, line: int, reason: str, row: dict[str, str]) -> None:
         self.rejected.append(Rejection(line=line, reason=reason, row=row))
@@ -54,6 +76,13 @@ class ImportSummary:
             f"rejected: {len(self.rejected)}",
         ]
         out += [f"{note}: {count}" for note, count in sorted(self.notes.items())]
+        if self.kept:
+            out.append(f"kept {len(self.kept)} local edit{'s' if len(self.kept) != 1 else ''}")
+        if self.overwritten:
+            out.append(
+                f"overwrote {len(self.overwritten)} local edit{'s' if len(self.overwritten) != 1 else ''} "
+                "with the source's values (--force-source)"
+            )
         return out
 
     def write_rejects(self, path: Path, fieldnames: list[str]) -> None:

@@ -63,6 +63,8 @@ class Authority:
     prefecture: str  # two-digit prefecture number, e.g. "13"
     latitude: float | None = None
     longitude: float | None = None
+    #: Other English names it answers to (the shipped one, when the registry's was edited).
+    aliases: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
@@ -120,7 +122,7 @@ class JapaneseNameMatcher:
         self.loose: dict[str, list[Authority]] = defaultdict(list)
         self.prefectures: dict[str, Authority] = {}  # folded English name → prefecture
         for authority in authorities:
-            names = {authority.name_en, authority.name, *EXTRA_NAMES.get(authority.name, ())}
+            names = {authority.name_en, authority.name, *authority.aliases, *EXTRA_NAMES.get(authority.name, ())}
             for name in names:
                 key = fold_name(name) or name
                 if authority not in self.strict[key]:
@@ -129,7 +131,8 @@ class JapaneseNameMatcher:
                 if authority not in self.loose[loose]:
                     self.loose[loose].append(authority)
             if authority.tier == Tier.PREFECTURE:
-                self.prefectures[fold_name(authority.name_en)] = authority
+                for name_en in (authority.name_en, *authority.aliases):
+                    self.prefectures[fold_name(name_en)] = authority
                 self.prefectures[authority.name] = authority
 
     def prefecture_named(self, text: str) -> Authority | None:

