@@ -219,7 +219,7 @@ def test_import_agreements_writes_the_search_key_of_a_partner_it_creates(db):
 
 def test_migration_fills_the_search_key_of_existing_rows(world):
     Municipality.objects.update(search_key="")
-    migration = importlib.import_module("registry.migrations.0003_municipality_search_key")
+    migration = importlib.import_module("registry.migrations.0004_municipality_search_key")
     from django.apps import apps
 
     migration.fill_search_keys(apps, SimpleNamespace(connection=connection))
