@@ -22,13 +22,14 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import DateField, DateTimeField, F, Prefetch, QuerySet, TextField
 from django.db.models.functions import Cast
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
-from rest_framework.exceptions import ParseError, PermissionDenied
+from rest_framework.exceptions import ParseError, PermissionDenied, ValidationError
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -53,7 +54,7 @@ from registry.services.dates import today
 from registry.services.memberships import delete_membership, join_network, update_membership
 
 from . import filters, permissions, serializers
-from .exceptions import PreconditionRequired
+from .exceptions import LockedOut, PreconditionRequired
 
 # --- The audits' annotations, built once per day -------------------------------------------------
 
@@ -523,7 +524,7 @@ class AgreementViewSet(
         payload.is_valid(raise_exception=True)
         arguments = payload.service_arguments()
         if not access.can_record_agreement(request.user, arguments["a"], arguments["b"]):
-            raise PermissionDenied("You may record agreements only for the municipalities you work for.")
+            raise PermissionDenied(gettext("You may record agreements only for the municipalities you work for."))
         agreement = sign_agreement(by=request.user, **arguments)
         return self.detail_response(agreement, status_code=status.HTTP_201_CREATED)
 
@@ -606,7 +607,7 @@ class ActivityViewSet(
         payload.is_valid(raise_exception=True)
         agreement = payload.validated_data["agreement"]
         if not access.can_log_activity(request.user, agreement):
-            raise PermissionDenied("You may log activities only under agreements of the municipalities you work for.")
+            raise PermissionDenied(gettext("You may log activities only under agreements of the municipalities you work for."))
         activity = log_activity(by=request.user, **payload.validated_data)
         return self.detail_response(activity, status_code=status.HTTP_201_CREATED)
 
@@ -698,9 +699,16 @@ class ChangeRecordViewSet(RegistryViewSet, mixins.ListModelMixin, mixins.Retriev
 
 
 class TokenView(ObtainAuthToken):
-    """POST username and password, get `{"token": ...}` for `Authorization: Token <token>`."""
+    """POST username and password, get `{"token": ...}` for `Authorization: Token <token>`.
 
-    # DRF's view has no throttle; password guessing is exactly what the anonymous rate limit is for.
+    Password guessing is limited twice: by the anonymous rate limit (per client address), and by
+    django-axes' lockout (per account and per address, shared with the admin's sign-in;
+    registry.security), which answers 429 LockedOut even to the right password until it expires.
+    """
+
+    # The credentials are in the body: a token or session sent along changes nothing (a guesser
+    # holding someone's token is still anonymous here, and still counted as such).
+    authentication_classes = ()
     throttle_classes = [AnonRateThrottle]
 
     @extend_schema(
@@ -710,4 +718,10 @@ class TokenView(ObtainAuthToken):
         auth=[],
     )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().post(request, *args, **kwargs)
+        try:
+            return super().post(request, *args, **kwargs)
+        except ValidationError:
+            # django-axes refused or counted this attempt past the limit: it marks the request.
+            if getattr(request, "axes_locked_out", False):
+                raise LockedOut() from None
+            raise

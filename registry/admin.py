@@ -41,6 +41,7 @@ from registry.admin_audits import (
     with_agreement_counts_today,
     with_vitality_today,
 )
+from registry.countries import country_choices, country_name
 from registry.models import (
     ActivityLog,
     AgreementStatus,
@@ -402,12 +403,33 @@ class PartnerCountryListFilter(admin.SimpleListFilter):
             .values_list("country", flat=True)
             .distinct()
         )
-        return [(code, code) for code in countries]
+        return country_choices(countries)
 
     def queryset(self, request, queryset):
         if self.value():
             return queryset.filter(Q(municipality_a__country=self.value()) | Q(municipality_b__country=self.value()))
         return queryset
+
+
+class CountryListFilter(admin.SimpleListFilter):
+    """Municipalities of a country, by its name in the reader's language; the countries in one query."""
+
+    title = _("country")
+    parameter_name = "country"
+
+    def lookups(self, request, model_admin):
+        return country_choices(Municipality.objects.order_by().values_list("country", flat=True).distinct())
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value and len(value) == 2 and value.isalpha():  # a code, never junk for the database
+            return queryset.filter(country=value.upper())
+        return queryset
+
+
+@admin.display(description=_("country"), ordering="country")
+def country_column(obj: Municipality) -> str:
+    return country_name(obj.country)
 
 
 class TierListFilter(admin.SimpleListFilter):
@@ -518,7 +540,7 @@ class MunicipalityAdmin(ReferenceDataAdmin):
         "name_en",
         "name_kana",
         "lg_code",
-        "country",
+        country_column,
         "tier",
         "parent",
         "population",
@@ -527,7 +549,7 @@ class MunicipalityAdmin(ReferenceDataAdmin):
         "abolished_on",
     )
     list_filter = (
-        "country",
+        CountryListFilter,
         "tier",
         PrefectureListFilter,
         AgreementCountListFilter,
