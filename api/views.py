@@ -607,7 +607,9 @@ class ActivityViewSet(
         payload.is_valid(raise_exception=True)
         agreement = payload.validated_data["agreement"]
         if not access.can_log_activity(request.user, agreement):
-            raise PermissionDenied(gettext("You may log activities only under agreements of the municipalities you work for."))
+            raise PermissionDenied(
+                gettext("You may log activities only under agreements of the municipalities you work for.")
+            )
         activity = log_activity(by=request.user, **payload.validated_data)
         return self.detail_response(activity, status_code=status.HTTP_201_CREATED)
 

@@ -41,7 +41,7 @@ from registry.admin_audits import (
     with_agreement_counts_today,
     with_vitality_today,
 )
-from registry.countries import country_choices, country_name
+from registry.countries import country_choices, country_form_choices, country_name
 from registry.models import (
     ActivityLog,
     AgreementStatus,
@@ -521,6 +521,16 @@ def _service_messages(error: ValidationError | StaleVersion) -> str:
 
 
 class MunicipalityForm(RegistryForm):
+    # Countries by name in the reader's language (the stored value stays the ISO code).
+    country = forms.ChoiceField(label=_("country"), choices=country_form_choices)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        current = self.instance.country
+        if current and current not in dict(self.fields["country"].choices):
+            # A code django-countries does not name (e.g. one assigned by the user community): kept.
+            self.fields["country"].choices = [*self.fields["country"].choices, (current, current)]
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         # Agreements keep their sides' countries: the rule is the service's.

@@ -20,3 +20,8 @@ def country_name(code: str) -> str:
 def country_choices(codes: Iterable[str]) -> list[tuple[str, str]]:
     """(code, name) for each code, ordered by name in the active language: a list filter's choices."""
     return sorted(((code, country_name(code)) for code in codes), key=lambda choice: (choice[1], choice[0]))
+
+
+def country_form_choices() -> list[tuple[str, str]]:
+    """Every country django-countries knows, by name in the active language, for a form's select."""
+    return [("", "---------"), *country_choices(code for code, _name in countries)]

@@ -100,3 +100,21 @@ def test_country_name_falls_back_to_the_code_and_choices_sort_by_name():
         ]
     with translation.override("ja"):
         assert country_name("US") == "アメリカ合衆国"
+
+
+def test_municipality_form_offers_countries_by_name_and_keeps_the_code(signed_in):
+    city = ForeignCityFactory(name="Saint Paul", country="US")
+    url = reverse("admin:registry_municipality_change", args=[city.pk])
+
+    page = signed_in.get(url, HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+
+    assert '<option value="US" selected>アメリカ合衆国</option>' in page
+    assert '<option value="KR">韓国</option>' in page
+
+
+def test_municipality_form_keeps_a_code_without_a_name(signed_in):
+    city = ForeignCityFactory(name="Pristina", country="XK")
+
+    page = signed_in.get(reverse("admin:registry_municipality_change", args=[city.pk])).content.decode()
+
+    assert '<option value="XK" selected>XK</option>' in page

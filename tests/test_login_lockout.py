@@ -77,9 +77,7 @@ def test_token_guessing_with_someone_elses_token_is_limited_all_the_same(clerk):
     intruder = UserFactory(username="intruder")
     token = Token.objects.create(user=intruder)
 
-    codes = [
-        token_attempt(f"guess{n}", HTTP_AUTHORIZATION=f"Token {token.key}").status_code for n in range(LIMIT + 2)
-    ]
+    codes = [token_attempt(f"guess{n}", HTTP_AUTHORIZATION=f"Token {token.key}").status_code for n in range(LIMIT + 2)]
 
     assert codes[: LIMIT - 1] == [HTTPStatus.BAD_REQUEST] * (LIMIT - 1)
     assert set(codes[LIMIT - 1 :]) == {HTTPStatus.TOO_MANY_REQUESTS}

@@ -6,10 +6,14 @@ monkeypatch. The counts live in the cache, cleared around every test (tests/api/
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from http import HTTPStatus
 
 import pytest
+from django.conf import settings as django_settings
 from django.test import RequestFactory
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
@@ -31,9 +35,7 @@ def test_made_up_x_forwarded_for_does_not_escape_the_anonymous_limit(api, monkey
     monkeypatch.setattr(AnonRateThrottle, "rate", "3/minute", raising=False)
     client = api(None)
 
-    codes = [
-        client.get("/api/networks/", HTTP_X_FORWARDED_FOR=f"203.0.113.{n}").status_code for n in range(1, 151)
-    ]
+    codes = [client.get("/api/networks/", HTTP_X_FORWARDED_FOR=f"203.0.113.{n}").status_code for n in range(1, 151)]
 
     assert codes[:3] == [OK] * 3
     assert set(codes[3:]) == {TOO_MANY}
@@ -54,6 +56,29 @@ def test_behind_a_proxy_the_address_it_saw_counts_and_what_the_client_wrote_does
 
     assert spoofed == [OK, OK, TOO_MANY, TOO_MANY]
     assert other == OK
+
+
+@pytest.mark.parametrize(
+    ("environment", "trusted_entries"),
+    [
+        ({}, 0),
+        ({"REGISTRY_PROXY_COUNT": "2"}, 0),  # a count without a proxy trusts nothing
+        ({"REGISTRY_BEHIND_PROXY": "1"}, 1),
+        ({"REGISTRY_BEHIND_PROXY": "1", "REGISTRY_PROXY_COUNT": "2"}, 2),
+    ],
+)
+def test_x_forwarded_for_is_trusted_only_behind_a_configured_proxy(environment, trusted_entries):
+    clean = {k: v for k, v in os.environ.items() if k not in {"REGISTRY_BEHIND_PROXY", "REGISTRY_PROXY_COUNT"}}
+    printed = subprocess.run(
+        [sys.executable, "-c", "from registry import settings; print(settings.REST_FRAMEWORK['NUM_PROXIES'])"],
+        env={**clean, **environment},
+        cwd=django_settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+    assert printed.strip() == str(trusted_entries)
 
 
 def test_client_ip_ignores_x_forwarded_for_unless_behind_a_proxy(settings):
