@@ -26,7 +26,7 @@ from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
 from rest_framework.exceptions import ParseError, PermissionDenied, ValidationError
@@ -54,6 +54,7 @@ from registry.services.dates import today
 from registry.services.memberships import delete_membership, join_network, update_membership
 
 from . import filters, permissions, serializers
+from .authentication import RegistrySessionAuthentication
 from .exceptions import LockedOut, PreconditionRequired
 
 # --- The audits' annotations, built once per day -------------------------------------------------
@@ -344,7 +345,7 @@ class LeanListMixin:
 class RegistryViewSet(viewsets.GenericViewSet):
     # Token first: an anonymous write then answers 401 with `WWW-Authenticate: Token` (session first
     # would make it a 403). Session authentication still enforces CSRF.
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    authentication_classes = [TokenAuthentication, RegistrySessionAuthentication]
     filterset_class: type | None = None
     csv_filename = "registry-export"
 
@@ -703,11 +704,13 @@ class ChangeRecordViewSet(RegistryViewSet, mixins.ListModelMixin, mixins.Retriev
 class TokenView(ObtainAuthToken):
     """POST username and password, get `{"token": ...}` for `Authorization: Token <token>`.
 
-    Password guessing is limited twice: by the anonymous rate limit (per client address), and by
-    django-axes' lockout (per account and per address, shared with the admin's sign-in;
-    registry.security), which answers 429 LockedOut even to the right password until it expires.
+    After too many failed sign-ins for an account, or from one address, sign-ins are refused with
+    429 for a while (the answer and its `Retry-After` say how long), even with the right password.
     """
 
+    # Password guessing is limited twice: by the anonymous rate limit (per client address), and by
+    # django-axes' lockout (per account and per address, shared with the admin's sign-in;
+    # registry.security).
     # The credentials are in the body: a token or session sent along changes nothing (a guesser
     # holding someone's token is still anonymous here, and still counted as such).
     authentication_classes = ()

@@ -186,7 +186,7 @@ X_FRAME_OPTIONS = "DENY"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        "api.authentication.RegistrySessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
@@ -242,15 +242,18 @@ SPECTACULAR_SETTINGS = {
 
 # Password guessing (django-axes, database handler: counted across processes). After
 # REGISTRY_LOGIN_FAILURE_LIMIT failed sign-ins for one account, or from one client address, further
-# attempts are refused for REGISTRY_LOGIN_COOLOFF_MINUTES (each refused attempt restarts the wait),
-# on the admin sign-in and on POST /api/auth/token/ alike. Unlock early with
-# `manage.py axes_reset_username <name>` or `manage.py axes_reset_ip <address>`.
+# attempts are refused for REGISTRY_LOGIN_COOLOFF_MINUTES, on the admin sign-in and on
+# POST /api/auth/token/ alike. Unlock early with `manage.py axes_reset_username <name>` or
+# `manage.py axes_reset_ip <address>`.
 AXES_FAILURE_LIMIT = int(os.environ.get("REGISTRY_LOGIN_FAILURE_LIMIT", "10"))
 AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("REGISTRY_LOGIN_COOLOFF_MINUTES", "30")))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one reaching the limit locks out
 AXES_CLIENT_IP_CALLABLE = "registry.security.client_ip"
 AXES_LOCKOUT_CALLABLE = "registry.security.lockout_response"
 AXES_HTTP_RESPONSE_CODE = 429
+# Attempts refused during a lockout are not written down: a guesser hammering a locked account
+# costs no database write each (and grows no row); the lockout still runs its full time.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 # Its admin pages are not translated into Japanese; the reset commands above do the same job.
 AXES_ENABLE_ADMIN = False
 

@@ -123,6 +123,18 @@ def test_the_lockout_ends_after_the_cool_off(clerk, settings):
     assert token_attempt(PASSWORD).status_code == HTTPStatus.OK
 
 
+def test_attempts_refused_during_a_lockout_write_nothing(clerk):
+    for n in range(LIMIT):
+        token_attempt(f"guess{n}")
+    written = list(AccessAttempt.objects.values_list("failures_since_start", "post_data", "get_data"))
+
+    codes = {token_attempt(f"more{n}").status_code for n in range(5)}
+
+    assert codes == {HTTPStatus.TOO_MANY_REQUESTS}
+    assert list(AccessAttempt.objects.values_list("failures_since_start", "post_data", "get_data")) == written
+    assert sum(failures for failures, _post, _get in written) == LIMIT
+
+
 @pytest.mark.parametrize(
     ("language", "detail"),
     [

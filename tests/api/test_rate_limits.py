@@ -168,3 +168,25 @@ def test_staff_recording_for_another_municipality_is_told_why_in_japanese(api, s
 
     assert response.status_code == HTTPStatus.FORBIDDEN
     assert response.json() == {"detail": "提携協定を登録できるのは、担当している自治体の協定だけです。"}
+
+
+@pytest.mark.parametrize(
+    ("language", "start"),
+    [("ja", "CSRF の検証に失敗しました（CSRF cookie not set.）。"), ("en", "CSRF check failed (CSRF cookie not set.)")],
+)
+def test_a_csrf_refusal_answers_in_the_clients_language(staff_of_nagasaki, own_agreement, language, start):
+    from rest_framework.test import APIClient
+
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(staff_of_nagasaki)
+
+    response = client.patch(
+        f"/api/agreements/{own_agreement.pk}/",
+        {"public_notes": "no csrf"},
+        format="json",
+        HTTP_IF_MATCH='"1"',
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+
+    assert response.status_code == HTTPStatus.FORBIDDEN
+    assert response.json()["detail"].startswith(start)
