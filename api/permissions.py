@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
@@ -20,7 +21,7 @@ from registry.services import access
 class IsCoordinator(BasePermission):
     """Coordinators (the group) and admins."""
 
-    message = "Only coordinators may do this."
+    message = _("Only coordinators may do this.")
 
     def has_permission(self, request: Request, view: Any) -> bool:
         return access.is_coordinator(request.user)
@@ -29,7 +30,7 @@ class IsCoordinator(BasePermission):
 class IsCoordinatorOrStaff(BasePermission):
     """Coordinators, and users assigned to at least one municipality (which one is checked on the object)."""
 
-    message = "Only coordinators and municipal staff may do this."
+    message = _("Only coordinators and municipal staff may do this.")
 
     def has_permission(self, request: Request, view: Any) -> bool:
         return access.is_coordinator(request.user) or bool(access.assigned_municipality_ids(request.user))
@@ -38,7 +39,7 @@ class IsCoordinatorOrStaff(BasePermission):
 class CanEditAgreement(BasePermission):
     """Edit an agreement or change its status: coordinators, and staff of either side."""
 
-    message = "Only coordinators and the staff of either side may change this agreement."
+    message = _("Only coordinators and the staff of either side may change this agreement.")
 
     def has_object_permission(self, request: Request, view: Any, obj: TwinningAgreement) -> bool:
         return access.can_edit_agreement(request.user, obj)
@@ -47,7 +48,7 @@ class CanEditAgreement(BasePermission):
 class CanDeleteAgreement(BasePermission):
     """Delete an agreement recorded in error: coordinators only (staff terminate it instead)."""
 
-    message = "Only coordinators may delete an agreement; change its status to terminated instead."
+    message = _("Only coordinators may delete an agreement; change its status to terminated instead.")
 
     def has_permission(self, request: Request, view: Any) -> bool:
         return access.can_delete_agreement(request.user)
@@ -56,7 +57,7 @@ class CanDeleteAgreement(BasePermission):
 class CanEditActivity(BasePermission):
     """Edit or delete a logged activity: coordinators, and staff of either side of its agreement."""
 
-    message = "Only coordinators and the staff of either side may change this activity."
+    message = _("Only coordinators and the staff of either side may change this activity.")
 
     def has_object_permission(self, request: Request, view: Any, obj: ActivityLog) -> bool:
         return access.can_edit_activity(request.user, obj)
@@ -65,7 +66,7 @@ class CanEditActivity(BasePermission):
 class CanEditMemberships(BasePermission):
     """Network memberships are reference data: coordinators only."""
 
-    message = "Only coordinators may change network memberships."
+    message = _("Only coordinators may change network memberships.")
 
     def has_permission(self, request: Request, view: Any) -> bool:
         return access.can_edit_membership(request.user)

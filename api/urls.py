@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from . import views
+from .throttling import DocsRateThrottle
 
 router = DefaultRouter()
 router.register("municipalities", views.MunicipalityViewSet, basename="municipality")
@@ -15,8 +16,13 @@ router.register("memberships", views.MembershipViewSet, basename="membership")
 router.register("history", views.ChangeRecordViewSet, basename="changerecord")
 
 urlpatterns = [
-    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The docs count apart from the data API's rate limits (DocsRateThrottle).
+    path("schema/", SpectacularAPIView.as_view(throttle_classes=[DocsRateThrottle]), name="api-schema"),
+    path(
+        "docs/",
+        SpectacularSwaggerView.as_view(url_name="api-schema", throttle_classes=[DocsRateThrottle]),
+        name="api-docs",
+    ),
     path("auth/token/", views.TokenView.as_view(), name="api-token"),
     path("reports/", include("api.reports_urls")),
     path("", include(router.urls)),

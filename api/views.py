@@ -22,13 +22,14 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import DateField, DateTimeField, F, Prefetch, QuerySet, TextField
 from django.db.models.functions import Cast
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
-from rest_framework.exceptions import ParseError, PermissionDenied
+from rest_framework.exceptions import ParseError, PermissionDenied, ValidationError
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -53,7 +54,8 @@ from registry.services.dates import today
 from registry.services.memberships import delete_membership, join_network, update_membership
 
 from . import filters, permissions, serializers
-from .exceptions import PreconditionRequired
+from .authentication import RegistrySessionAuthentication
+from .exceptions import LockedOut, PreconditionRequired
 
 # --- The audits' annotations, built once per day -------------------------------------------------
 
@@ -365,7 +367,7 @@ class LeanListMixin:
 class RegistryViewSet(viewsets.GenericViewSet):
     # Token first: an anonymous write then answers 401 with `WWW-Authenticate: Token` (session first
     # would make it a 403). Session authentication still enforces CSRF.
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    authentication_classes = [TokenAuthentication, RegistrySessionAuthentication]
     filterset_class: type | None = None
     csv_filename = "registry-export"
 
@@ -548,7 +550,7 @@ class AgreementViewSet(
         payload.is_valid(raise_exception=True)
         arguments = payload.service_arguments()
         if not access.can_record_agreement(request.user, arguments["a"], arguments["b"]):
-            raise PermissionDenied("You may record agreements only for the municipalities you work for.")
+            raise PermissionDenied(gettext("You may record agreements only for the municipalities you work for."))
         agreement = sign_agreement(by=request.user, **arguments)
         return self.detail_response(agreement, status_code=status.HTTP_201_CREATED)
 
@@ -631,7 +633,9 @@ class ActivityViewSet(
         payload.is_valid(raise_exception=True)
         agreement = payload.validated_data["agreement"]
         if not access.can_log_activity(request.user, agreement):
-            raise PermissionDenied("You may log activities only under agreements of the municipalities you work for.")
+            raise PermissionDenied(
+                gettext("You may log activities only under agreements of the municipalities you work for.")
+            )
         activity = log_activity(by=request.user, **payload.validated_data)
         return self.detail_response(activity, status_code=status.HTTP_201_CREATED)
 
@@ -723,9 +727,18 @@ class ChangeRecordViewSet(RegistryViewSet, mixins.ListModelMixin, mixins.Retriev
 
 
 class TokenView(ObtainAuthToken):
-    """POST username and password, get `{"token": ...}` for `Authorization: Token <token>`."""
+    """POST username and password, get `{"token": ...}` for `Authorization: Token <token>`.
 
-    # DRF's view has no throttle; password guessing is exactly what the anonymous rate limit is for.
+    After too many failed sign-ins for an account, or from one address, sign-ins are refused with
+    429 for a while (the answer and its `Retry-After` say how long), even with the right password.
+    """
+
+    # Password guessing is limited twice: by the anonymous rate limit (per client address), and by
+    # django-axes' lockout (per account and per address, shared with the admin's sign-in;
+    # registry.security).
+    # The credentials are in the body: a token or session sent along changes nothing (a guesser
+    # holding someone's token is still anonymous here, and still counted as such).
+    authentication_classes = ()
     throttle_classes = [AnonRateThrottle]
     # DRF's view names its own parsers; ours answer 400 for JSON nested too deeply (api.parsers).
     parser_classes = api_settings.DEFAULT_PARSER_CLASSES
@@ -737,4 +750,10 @@ class TokenView(ObtainAuthToken):
         auth=[],
     )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().post(request, *args, **kwargs)
+        try:
+            return super().post(request, *args, **kwargs)
+        except ValidationError:
+            # django-axes refused or counted this attempt past the limit: it marks the request.
+            if getattr(request, "axes_locked_out", False):
+                raise LockedOut() from None
+            raise

@@ -46,6 +46,7 @@ from registry.admin_audits import (
     with_vitality_today,
 )
 from registry.admin_params import QueryStringGuard, id_param
+from registry.countries import country_choices, country_form_choices, country_name
 from registry.models import (
     ActivityLog,
     AgreementStatus,
@@ -415,12 +416,33 @@ class PartnerCountryListFilter(admin.SimpleListFilter):
             .values_list("country", flat=True)
             .distinct()
         )
-        return [(code, code) for code in countries]
+        return country_choices(countries)
 
     def queryset(self, request, queryset):
         if self.value():
             return queryset.filter(Q(municipality_a__country=self.value()) | Q(municipality_b__country=self.value()))
         return queryset
+
+
+class CountryListFilter(admin.SimpleListFilter):
+    """Municipalities of a country, by its name in the reader's language; the countries in one query."""
+
+    title = _("country")
+    parameter_name = "country"
+
+    def lookups(self, request, model_admin):
+        return country_choices(Municipality.objects.order_by().values_list("country", flat=True).distinct())
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value and len(value) == 2 and value.isalpha():  # a code, never junk for the database
+            return queryset.filter(country=value.upper())
+        return queryset
+
+
+@admin.display(description=_("country"), ordering="country")
+def country_column(obj: Municipality) -> str:
+    return country_name(obj.country)
 
 
 class TierListFilter(admin.SimpleListFilter):
@@ -512,6 +534,16 @@ def _service_messages(error: ValidationError | StaleVersion) -> str:
 
 
 class MunicipalityForm(RegistryForm):
+    # Countries by name in the reader's language (the stored value stays the ISO code).
+    country = forms.ChoiceField(label=_("country"), choices=country_form_choices)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        current = self.instance.country
+        if current and current not in dict(self.fields["country"].choices):
+            # A code django-countries does not name (e.g. one assigned by the user community): kept.
+            self.fields["country"].choices = [*self.fields["country"].choices, (current, current)]
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         # Agreements keep their sides' countries: the rule is the service's.
@@ -531,7 +563,7 @@ class MunicipalityAdmin(ReferenceDataAdmin):
         "name_en",
         "name_kana",
         "lg_code",
-        "country",
+        country_column,
         "tier",
         "parent",
         "population",
@@ -540,7 +572,7 @@ class MunicipalityAdmin(ReferenceDataAdmin):
         "abolished_on",
     )
     list_filter = (
-        "country",
+        CountryListFilter,
         "tier",
         PrefectureListFilter,
         AgreementCountListFilter,

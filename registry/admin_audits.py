@@ -21,7 +21,8 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext_lazy as _
 
-from registry.models import Municipality, TwinningAgreement, tiers_of
+from registry.countries import country_name
+from registry.models import Municipality, Tier, TwinningAgreement, tiers_of
 from registry.models.agreements import CountingBasis, Vitality
 from registry.services import access, audits
 from registry.services.dates import check_as_of, today
@@ -226,11 +227,15 @@ def coverage_view(request: HttpRequest, *, admin_site: AdminSite) -> HttpRespons
     for tier_row in report["tiers"]:
         url = reverse(f"{admin_site.name}:registry_coverage_gaps", kwargs={"tier": tier_row["tier"]})
         tier_row["gaps_url"] = f"{url}?{query}" if query else url
+        tier_row["tier_label"] = Tier(tier_row["tier"]).label
     context = {
         **admin_site.each_context(request),
         "title": _("Coverage by tier"),
         "form": form,
         "report": report,
+        # Names in the reader's language where the report has codes and values.
+        "country_name": country_name(report["country"]),
+        "basis_label": CountingBasis(report["basis"]).label,
     }
     return TemplateResponse(request, "admin/registry/coverage.html", context)
 
@@ -253,8 +258,10 @@ def coverage_gaps_view(request: HttpRequest, tier: str, *, admin_site: AdminSite
     page = Paginator(authorities, 100).get_page(request.GET.get("page"))
     context = {
         **admin_site.each_context(request),
-        "title": _("Authorities without a partner: %(tier)s") % {"tier": tier},
+        "title": _("Authorities without a partner: %(tier)s") % {"tier": Tier(tier).label},
         "tier": tier,
+        "tier_label": Tier(tier).label,
+        "country_name": country_name(params["country"]),
         "params": params,
         "page": page,
         "coverage_url": reverse(f"{admin_site.name}:registry_coverage")

@@ -5,6 +5,7 @@ Production: set REGISTRY_SECRET_KEY, REGISTRY_ALLOWED_HOSTS, REGISTRY_HTTPS=1, D
 REGISTRY_DEBUG unset; `manage.py check --deploy` is then clean.
 """
 
+import datetime as dt
 import mimetypes
 import os
 import secrets
@@ -53,6 +54,7 @@ INSTALLED_APPS = [
     "django_countries",
     "registry",
     "api",
+    "axes",  # login lockout (registry.security); after the apps whose logins it watches
 ]
 
 MIDDLEWARE = [
@@ -65,6 +67,15 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out admin sign-in into the lockout page (429).
+    "axes.middleware.AxesMiddleware",
+]
+
+# django-axes' lockout check first (it refuses a locked-out account or client before any password
+# is checked), then Django's own users and passwords.
+AUTHENTICATION_BACKENDS = [
+    "registry.security.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "registry.urls"
@@ -174,14 +185,20 @@ SECURE_SSL_REDIRECT = SECURE_HTTPS and env_bool("REGISTRY_SSL_REDIRECT", True)
 SECURE_HSTS_SECONDS = int(os.environ.get("REGISTRY_HSTS_SECONDS", "31536000" if SECURE_HTTPS else "0"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HTTPS
 SECURE_HSTS_PRELOAD = SECURE_HTTPS
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("REGISTRY_BEHIND_PROXY", False) else None
+# Behind a proxy (REGISTRY_BEHIND_PROXY=1) its headers are trusted: X-Forwarded-Proto, and the
+# client address in X-Forwarded-For as the REGISTRY_PROXY_COUNT nearest proxies saw it (default 1).
+# Not behind one, X-Forwarded-For is whatever the client made up and is ignored: the rate limits and
+# the login lockout count REMOTE_ADDR (registry.security.client_ip).
+BEHIND_PROXY = env_bool("REGISTRY_BEHIND_PROXY", False)
+PROXY_COUNT = int(os.environ.get("REGISTRY_PROXY_COUNT", "1")) if BEHIND_PROXY else 0
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        "api.authentication.RegistrySessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
@@ -204,8 +221,19 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "api.exceptions.registry_exception_handler",
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"anon": os.environ.get("REGISTRY_ANON_RATE", "120/minute")},
+    # Anonymous clients by address, signed-in ones by account; the API docs and schema count apart
+    # (api.throttling.DocsRateThrottle), so a client at its data limit can still read the docs.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": os.environ.get("REGISTRY_ANON_RATE", "120/minute"),
+        "user": os.environ.get("REGISTRY_USER_RATE", "600/minute"),
+        "docs": os.environ.get("REGISTRY_DOCS_RATE", "60/minute"),
+    },
+    # How many proxies' X-Forwarded-For entries to trust: 0 (use REMOTE_ADDR) unless behind a proxy.
+    "NUM_PROXIES": PROXY_COUNT,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
@@ -229,6 +257,23 @@ SPECTACULAR_SETTINGS = {
         "ExchangeCategoryEnum": "registry.models.ExchangeCategory",
     },
 }
+
+# Password guessing (django-axes, database handler: counted across processes). After
+# REGISTRY_LOGIN_FAILURE_LIMIT failed sign-ins for one account, or from one client address, further
+# attempts are refused for REGISTRY_LOGIN_COOLOFF_MINUTES, on the admin sign-in and on
+# POST /api/auth/token/ alike. Unlock early with `manage.py axes_reset_username <name>` or
+# `manage.py axes_reset_ip <address>`.
+AXES_FAILURE_LIMIT = int(os.environ.get("REGISTRY_LOGIN_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("REGISTRY_LOGIN_COOLOFF_MINUTES", "30")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one reaching the limit locks out
+AXES_CLIENT_IP_CALLABLE = "registry.security.client_ip"
+AXES_LOCKOUT_CALLABLE = "registry.security.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+# Attempts refused during a lockout are not written down: a guesser hammering a locked account
+# costs no database write each (and grows no row); the lockout still runs its full time.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# Its admin pages are not translated into Japanese; the reset commands above do the same job.
+AXES_ENABLE_ADMIN = False
 
 LOGGING = {
     "version": 1,

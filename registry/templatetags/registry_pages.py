@@ -9,6 +9,7 @@ from django.urls import translate_url
 from django.utils.formats import date_format
 from django.utils.translation import get_language, pgettext
 
+from registry import countries as registry_countries
 from registry.models import Municipality
 from registry.models.agreements import DatePrecision
 
@@ -56,12 +57,10 @@ def partial_date(value: dt.date | str | None, precision: str = DatePrecision.DAY
 
 @register.filter
 def country_name(code: str | None) -> str:
-    """The country's name in the reader's language (django-countries' localised names)."""
-    from django_countries import countries
-
+    """The country's name in the reader's language (registry.countries, as the admin shows it)."""
     if not code:
         return ""
-    return str(countries.name(code.upper())) or code.upper()
+    return str(registry_countries.country_name(code.upper()))
 
 
 @register.simple_tag(takes_context=True)
