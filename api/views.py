@@ -30,7 +30,7 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
 from rest_framework.exceptions import ParseError, PermissionDenied
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
-from rest_framework.renderers import JSONRenderer
+from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
@@ -759,6 +759,8 @@ class TokenView(ObtainAuthToken):
 
     # DRF's view has no throttle; password guessing is exactly what the anonymous rate limit is for.
     throttle_classes = [AnonRateThrottle]
+    # DRF's view answers JSON only (a browser's GET was a 406): the browsable API shows its form too.
+    renderer_classes = [JSONRenderer, BrowsableAPIRenderer]
 
     @extend_schema(
         summary="Get an API token",

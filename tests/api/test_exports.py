@@ -137,7 +137,8 @@ class Listing:
     coordinator: bool = False
 
     def __str__(self) -> str:
-        return self.url + "?" + "&".join(f"{name}={value}" for name, value in self.params)
+        query = "&".join(f"{name}={value}" for name, value in self.params)
+        return f"{self.url}?{query}" + (" as coordinator" if self.coordinator else "")
 
 
 EVERY_LIST_AND_REPORT = [
