@@ -6,7 +6,8 @@ and the same row shape), then hands them here as an iterator: the rows are read 
 database in chunks (`QuerySet.iterator(chunk_size=…)`: one query, on PostgreSQL a server-side
 cursor) and written as they come, so memory stays constant whatever the number of rows.
 
-- CSV is streamed to the client as it is written (StreamingHttpResponse).
+- CSV is streamed to the client as it is written (StreamingHttpResponse); on SQLite it is written
+  to a temporary file first (see export_response: a long download must not hold SQLite's lock).
 - XLSX is a zip archive, written in full before it can be sent: openpyxl's write-only workbook
   goes to a temporary file (constant memory), which is then streamed (FileResponse).
 
@@ -22,6 +23,7 @@ import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
+from django.db import connection
 from django.http import FileResponse, StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
@@ -98,6 +100,16 @@ def export_response(
         write_xlsx(rows, columns, out, title=filename)
         out.seek(0)
         return FileResponse(out, as_attachment=True, filename=f"{filename}.xlsx", content_type=XLSX_MEDIA_TYPE)
-    response = StreamingHttpResponse(csv_chunks(rows, columns), content_type=f"{CSV_MEDIA_TYPE}; charset=utf-8")
+    content_type = f"{CSV_MEDIA_TYPE}; charset=utf-8"
+    if connection.vendor == "sqlite":
+        # SQLite: a reading statement holds the database's shared lock until its last row is read, and
+        # no writer can commit meanwhile (it waits, then fails with "database is locked"). The rows go
+        # to a temporary file first, so the lock lasts as long as the query, not as long as the client
+        # takes to download.
+        out = tempfile.TemporaryFile()  # noqa: SIM115 (closed by FileResponse)
+        out.writelines(csv_chunks(rows, columns))
+        out.seek(0)
+        return FileResponse(out, as_attachment=True, filename=f"{filename}.csv", content_type=content_type)
+    response = StreamingHttpResponse(csv_chunks(rows, columns), content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
     return response

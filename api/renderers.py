@@ -36,7 +36,13 @@ Cell = str | int | float | decimal.Decimal
 
 
 def spreadsheet_cell(value: Any) -> Cell:
-    """A cell's value: a finite number as it is, anything else as text no spreadsheet runs as a formula."""
+    """A cell's value: a finite number as it is, anything else as text no spreadsheet runs as a formula.
+
+    A list is one cell, its items joined by `; ` (an object in it by its name or id); an object that
+    is one cell (a free-form dict such as a change record's `changes`) is written as JSON.
+    """
+    if type(value) is str:  # most cells: the fast path
+        return "'" + value if value.startswith(FORMULA_PREFIXES) else value
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -47,10 +53,16 @@ def spreadsheet_cell(value: Any) -> Cell:
         return value
     if isinstance(value, dt.date):
         return value.isoformat()
-    text = value if isinstance(value, str) else str(value)
-    if text.startswith(FORMULA_PREFIXES):
-        return "'" + text
-    return text
+    if isinstance(value, list):
+        text = "; ".join(
+            str(item.get("name") or item.get("id") or item) if isinstance(item, Mapping) else str(item)
+            for item in value
+        )
+    elif isinstance(value, Mapping):
+        text = json.dumps(value, ensure_ascii=False, default=str)
+    else:
+        text = str(value)
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
 def spreadsheet_safe(value: Any) -> str:
@@ -58,30 +70,36 @@ def spreadsheet_safe(value: Any) -> str:
     return str(spreadsheet_cell(value))
 
 
-def flatten(row: Mapping[str, Any], columns: Sequence[str] | None = None, prefix: str = "") -> dict[str, Any]:
-    """A row with nested objects as `a.b` keys and lists joined by `; `. An object whose own name is
-    one of `columns` (a free-form dict such as a change record's `changes`) stays one cell, as JSON."""
+def flatten(row: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """A row with nested objects as `a.b` keys (what a response's rows hold, for their columns)."""
     flat: dict[str, Any] = {}
     for key, value in row.items():
         name = f"{prefix}{key}"
         if isinstance(value, Mapping):
-            if columns is not None and name in columns:
-                flat[name] = json.dumps(value, ensure_ascii=False, default=str)
-            else:
-                flat.update(flatten(value, columns, prefix=f"{name}."))
-        elif isinstance(value, list):
-            flat[name] = "; ".join(
-                str(item.get("name") or item.get("id") or item) if isinstance(item, Mapping) else str(item)
-                for item in value
-            )
+            flat.update(flatten(value, prefix=f"{name}."))
         else:
             flat[name] = value
     return flat
 
 
-def _columns_of(flat_rows: list[dict[str, Any]]) -> list[str]:
-    """Every key of the rows, in the order they first appear."""
-    return list(dict.fromkeys(key for row in flat_rows for key in row))
+def _columns_of(rows: list[Mapping[str, Any]]) -> list[str]:
+    """Every column of the rows (nested objects as `a.b`), in the order they first appear."""
+    return list(dict.fromkeys(key for row in rows for key in flatten(row)))
+
+
+def row_cells(row: Mapping[str, Any], paths: Sequence[tuple[str, ...]]) -> list[Cell]:
+    """The cells of one row, a column `a.b` read from the nested object `a` (see column_paths)."""
+    cells = []
+    for path in paths:
+        value = row.get(path[0])
+        for key in path[1:]:
+            value = value.get(key) if isinstance(value, Mapping) else None
+        cells.append(spreadsheet_cell(value))
+    return cells
+
+
+def column_paths(columns: Sequence[str]) -> list[tuple[str, ...]]:
+    return [tuple(name.split(".")) for name in columns]
 
 
 #: Rows written per chunk of a streamed CSV (one `yield` each: not a syscall per row).
@@ -94,13 +112,12 @@ def csv_chunks(rows: Iterable[Mapping[str, Any]], columns: Sequence[str]) -> Ite
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(columns)
     yield "\ufeff".encode() + buffer.getvalue().encode("utf-8")
-    lookup = set(columns)
+    paths = column_paths(columns)
     pending = 0
     buffer.seek(0)
     buffer.truncate()
     for row in rows:
-        flat = flatten(row, lookup)
-        writer.writerow([spreadsheet_cell(flat.get(name)) for name in columns])
+        writer.writerow(row_cells(row, paths))
         pending += 1
         if pending == CSV_ROWS_PER_CHUNK:
             yield buffer.getvalue().encode("utf-8")
@@ -114,7 +131,7 @@ def csv_chunks(rows: Iterable[Mapping[str, Any]], columns: Sequence[str]) -> Ite
 def rows_to_csv(rows: Iterable[Mapping[str, Any]], columns: Sequence[str] | None = None) -> bytes:
     """CSV bytes of dict rows, UTF-8 with BOM; without `columns`, every key of the rows."""
     if columns is None:
-        rows = [flatten(row) for row in rows]
+        rows = list(rows)
         columns = _columns_of(rows)
     return b"".join(csv_chunks(rows, columns))
 
@@ -140,10 +157,9 @@ def write_xlsx(rows: Iterable[Mapping[str, Any]], columns: Sequence[str], out: I
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_sheet_title(title))
     sheet.append([_xlsx_text(spreadsheet_cell(name)) for name in columns])
-    lookup = set(columns)
+    paths = column_paths(columns)
     for row in rows:
-        flat = flatten(row, lookup)
-        sheet.append([_xlsx_text(spreadsheet_cell(flat.get(name))) for name in columns])
+        sheet.append([_xlsx_text(cell) for cell in row_cells(row, paths)])
     workbook.save(out)
 
 
@@ -198,7 +214,7 @@ class SpreadsheetSafeXLSXRenderer(BaseRenderer):
         if data is None:
             return b""
         _name_attachment(renderer_context, "xlsx")
-        rows = [flatten(row) for row in _rows_of(data, renderer_context)]
+        rows = _rows_of(data, renderer_context)
         view = (renderer_context or {}).get("view")
         out = io.BytesIO()
         write_xlsx(rows, _columns_of(rows), out, title=getattr(view, "csv_filename", None) or "export")
