@@ -153,8 +153,9 @@ def test_every_list_exports_csv_with_bom_and_filename(api, own_agreement, url, f
     assert response.status_code == HTTPStatus.OK
     assert response["Content-Type"].startswith("text/csv")
     assert response["Content-Disposition"] == f'attachment; filename="{filename}.csv"'
-    assert response.getvalue().startswith(b"\xef\xbb\xbfid,")
-    assert len(response.getvalue().decode("utf-8-sig").splitlines()) >= 2
+    body = response.getvalue()  # streamed: read once
+    assert body.startswith(b"\xef\xbb\xbfid,")
+    assert len(body.decode("utf-8-sig").splitlines()) >= 2
 
 
 @pytest.mark.django_db

@@ -337,13 +337,13 @@ def test_xlsx_cells_are_text_not_formulas_and_numbers_stay_numbers(api):
 
 
 def test_xlsx_export_replaces_characters_xml_cannot_hold(api):
-    AgreementFactory(public_notes="bell\x07 and nul\x00")
+    AgreementFactory(public_notes="bell\x07 and escape\x1b")  # (PostgreSQL text cannot hold NUL)
 
     rows, _ = table_of(export(api(None), "/api/agreements/", {}, "xlsx"), "xlsx")
     text_rows, _ = table_of(export(api(None), "/api/agreements/", {}, "csv"), "csv")
 
-    assert rows[0]["public_notes"] == "bell\ufffd and nul\ufffd"
-    assert text_rows[0]["public_notes"] == "bell\x07 and nul\x00"
+    assert rows[0]["public_notes"] == "bell\ufffd and escape\ufffd"
+    assert text_rows[0]["public_notes"] == "bell\x07 and escape\x1b"
 
 
 def test_empty_export_still_has_its_header(api):
