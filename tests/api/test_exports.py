@@ -48,11 +48,21 @@ def csv_table(response) -> list[list[str]]:
     return list(csv.reader(io.StringIO(body.decode("utf-8-sig"), newline="")))
 
 
-def xlsx_table(response) -> list[list[str]]:
-    """The workbook's one sheet, each cell as the CSV writes it (numbers as their text, empty as "")."""
+def xlsx_table(response, like: list[list[str]] | None = None) -> list[list[str]]:
+    """The workbook's one sheet, each cell as the CSV writes it (empty as ""). A number is a number
+    cell: where `like` (the CSV) holds the same number, written as a float (100.0), its text is taken."""
     workbook = openpyxl.load_workbook(io.BytesIO(response.getvalue()), read_only=True)
     assert len(workbook.worksheets) == 1
-    return [["" if value is None else str(value) for value in row] for row in workbook.worksheets[0].values]
+    table = []
+    for number, row in enumerate(workbook.worksheets[0].values):
+        cells = []
+        for position, value in enumerate(row):
+            text = "" if value is None else str(value)
+            if isinstance(value, int | float) and like is not None and float(like[number][position]) == value:
+                text = like[number][position]
+            cells.append(text)
+        table.append(cells)
+    return table
 
 
 def json_pages(client, url: str, params: dict[str, Any]) -> list[dict[str, Any]]:
@@ -185,7 +195,7 @@ def test_export_is_every_row_of_every_list_and_report(api, coordinator, listing)
     assert header[0] == "id"
     assert len(cells) == len(rows)
     assert cells == expected_table(rows, header)
-    assert xlsx_table(export(client, listing.url, params, "xlsx")) == [header, *cells]
+    assert xlsx_table(export(client, listing.url, params, "xlsx"), [header, *cells]) == [header, *cells]
 
 
 def test_export_ignores_page_and_page_size(api):
@@ -231,7 +241,7 @@ def test_export_answers_the_filtered_list(api, url, params):
     header, *cells = csv_table(export(client, url, params, "csv"))
 
     assert cells == expected_table(rows, header)
-    assert xlsx_table(export(client, url, params, "xlsx")) == [header, *cells]
+    assert xlsx_table(export(client, url, params, "xlsx"), [header, *cells]) == [header, *cells]
 
 
 @pytest.mark.parametrize(
@@ -413,3 +423,37 @@ def test_export_reads_its_rows_while_streaming_on_postgresql_and_before_sending_
 
     assert len(table) == 2
     assert (len(before_sending), len(while_sending)) == ((1, 0) if connection.vendor == "sqlite" else (0, 1))
+
+
+@pytest.mark.parametrize(
+    ("url", "params", "rows_of"),
+    [
+        ("/api/reports/coverage/", {}, lambda body: [*body["tiers"], body["total"]]),
+        ("/api/reports/partner-countries/", {}, lambda body: body["rows"]),
+        ("/api/reports/gaps/", {"kind": "countries"}, lambda body: body["rows"]),
+        ("/api/reports/growth/", {}, lambda body: body["rows"]),
+    ],
+)
+def test_reports_of_a_few_rows_export_every_row_in_both_formats(api, url, params, rows_of):
+    for number in range(4):
+        AgreementFactory(
+            signed_on=dt.date(1990 + number, 1, 1), municipality_b=ForeignCityFactory(country=("US", "FR")[number % 2])
+        )
+    client = api(None)
+    expected = rows_of(client.get(url, params).json())
+
+    header, *cells = csv_table(export(client, url, params, "csv"))
+
+    assert len(cells) == len(expected) > 1
+    assert xlsx_table(export(client, url, params, "xlsx"), [header, *cells]) == [header, *cells]
+
+
+@pytest.mark.parametrize("format_", ["csv", "xlsx"])
+def test_format_suffix_exports_too(api, own_agreement, other_agreement, format_):
+    client = api(None)
+
+    by_suffix = client.get(f"/api/agreements.{format_}")
+
+    assert by_suffix["Content-Disposition"] == f'attachment; filename="agreements.{format_}"'
+    table = csv_table if format_ == "csv" else xlsx_table
+    assert table(by_suffix) == table(export(client, "/api/agreements/", {}, format_))
