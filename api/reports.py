@@ -26,6 +26,7 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
+from django.http import StreamingHttpResponse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -40,6 +41,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from api import exports
 from api.filters import MAX_ID
 from api.pagination import RegistryPagination
 from registry.models import Municipality, Tier, TwinningAgreement, tiers_of
@@ -379,16 +381,42 @@ class ReportView(GenericAPIView):
     filter_backends: list = []
     pagination_class = None
     csv_filename = "report"
+    #: The rows of this request's paginated report (see rows_response).
+    report_rows: QuerySet | None = None
 
     def name_csv(self, report: str, params: dict[str, Any]) -> None:
         self.csv_filename = f"{report}-{params['country']}-{params['as_of'].isoformat()}"
+
+    def get_queryset(self) -> QuerySet:
+        # The browsable API asks a paginated answer's view for its queryset (to draw a filter form:
+        # there is none here, reports have no filter backends). Before rows_response, no rows.
+        if self.report_rows is None:
+            return Municipality.objects.none()
+        return self.report_rows
+
+    def rows_response(
+        self, queryset: QuerySet, serializer_class: type[serializers.Serializer]
+    ) -> Response | StreamingHttpResponse:
+        """One page of `queryset`'s rows; `?format=csv` / `xlsx`: every row as a file (api.exports)."""
+        self.report_rows = queryset
+        context = self.get_serializer_context()
+        format_ = exports.export_format(self.request)
+        if format_ is not None:
+            return exports.export_response(
+                rows=exports.serialized_rows(queryset, serializer_class, context),
+                columns=exports.serializer_columns(serializer_class(context=context)),
+                filename=self.csv_filename,
+                format=format_,
+            )
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(serializer_class(page, many=True, context=context).data)
 
 
 class CoverageView(ReportView):
     @extend_schema(
         summary="Coverage by tier",
         description="Authorities with and without a relationship on as_of, tier by tier, with a total row.",
-        parameters=[VitalityParamsSerializer],
+        parameters=[VitalityParamsSerializer, exports.FORMAT_PARAMETER],
         responses=CoverageSerializer,
         tags=["reports"],
     )
@@ -412,7 +440,7 @@ class InNameOnlyView(ReportView):
             "how much the list rests on it (`count_without_demo`, `on_demo`: relationships whose verdict "
             "would change without demo rows, `rests_on_demo_activity`, `demo_share`)."
         ),
-        parameters=[InNameOnlyParamsSerializer],
+        parameters=[InNameOnlyParamsSerializer, exports.FORMAT_PARAMETER],
         responses=inline_serializer(
             name="PaginatedInNameOnlyList",
             fields={
@@ -431,14 +459,15 @@ class InNameOnlyView(ReportView):
         ),
         tags=["reports"],
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> Response | StreamingHttpResponse:
         params = _parse(InNameOnlyParamsSerializer, request)
         self.name_csv("in-name-only", params)
+        if exports.export_format(self.request) is not None:
+            return self.rows_response(audits.in_name_only(**params), InNameOnlyRowSerializer)
         # One query for the count and the demo figures; the paginator takes the count from it.
         summary = audits.in_name_only_summary(**params)
         self.paginator.known_count = summary["count"]
-        page = self.paginate_queryset(audits.in_name_only(**params))
-        response = self.get_paginated_response(self.get_serializer(page, many=True).data)
+        response = self.rows_response(audits.in_name_only(**params), InNameOnlyRowSerializer)
         response.data = {"count": response.data["count"], **summary, **response.data}
         return response
 
@@ -454,7 +483,7 @@ class GapsView(ReportView):
             "country, largest population first (paginated; `partner_country`). `kind=countries`: partner "
             "countries with counts (the body of /api/reports/partner-countries/)."
         ),
-        parameters=[GapsParamsSerializer],
+        parameters=[GapsParamsSerializer, exports.FORMAT_PARAMETER],
         responses=PolymorphicProxySerializer(
             component_name="Gaps",
             serializers=[
@@ -466,7 +495,7 @@ class GapsView(ReportView):
         ),
         tags=["reports"],
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> Response | StreamingHttpResponse:
         params = _parse(GapsParamsSerializer, request)
         kind = params.pop("kind")
         self.name_csv(f"gaps-{kind}", params)
@@ -490,15 +519,14 @@ class GapsView(ReportView):
                 prefecture=params.get("prefecture"),
             )
             serializer_class = GapAuthoritySerializer
-        page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(serializer_class(page, many=True).data)
+        return self.rows_response(queryset, serializer_class)
 
 
 class PartnerCountriesView(ReportView):
     @extend_schema(
         summary="Partner countries",
         description="Relationships active on as_of per partner country, most first, with the authorities linked.",
-        parameters=[BasisParamsSerializer],
+        parameters=[BasisParamsSerializer, exports.FORMAT_PARAMETER],
         responses=PartnerCountriesSerializer,
         tags=["reports"],
     )
@@ -512,7 +540,7 @@ class GrowthView(ReportView):
     @extend_schema(
         summary="Growth",
         description="Relationships signed per year up to as_of, cumulative, and the change on the year before.",
-        parameters=[DomesticParamsSerializer],
+        parameters=[DomesticParamsSerializer, exports.FORMAT_PARAMETER],
         responses=GrowthSerializer,
         tags=["reports"],
     )

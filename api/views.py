@@ -15,7 +15,7 @@ import datetime as dt
 import functools
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
@@ -31,7 +31,7 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
 from rest_framework.exceptions import ParseError, PermissionDenied, ValidationError
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
-from rest_framework.renderers import JSONRenderer
+from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
@@ -53,7 +53,7 @@ from registry.services.agreements import change_status, delete_agreement, sign_a
 from registry.services.dates import today
 from registry.services.memberships import delete_membership, join_network, update_membership
 
-from . import filters, permissions, serializers
+from . import exports, filters, permissions, serializers
 from .authentication import RegistrySessionAuthentication
 from .exceptions import LockedOut, PreconditionRequired
 
@@ -217,6 +217,14 @@ def _compiled_count(recipe: QuerySet) -> tuple[str, tuple] | None:
     return f"SELECT COUNT(*) FROM ({sql}) counted", tuple(params)
 
 
+def _stable_ordering(recipe: QuerySet) -> list[str]:
+    """`recipe`'s ordering (its default one unless it was ordered), ties broken by key."""
+    ordering = list(recipe.query.order_by or recipe.model._meta.ordering)
+    if "pk" not in ordering and "-pk" not in ordering and "id" not in ordering and "-id" not in ordering:
+        ordering.append("pk")  # ties in a stable order, within the page and across pages
+    return ordering
+
+
 @functools.lru_cache(maxsize=256)
 def _compiled_page(
     recipe: QuerySet, base: QuerySet, row_values: tuple[str, ...], start: int, stop: int
@@ -224,9 +232,7 @@ def _compiled_page(
     """The rows start:stop of `recipe` in its ordering (its default one unless it was ordered), as
     `base`'s `.values(*row_values)`: `recipe` is `base` with filters, and the outer query selects
     the page's rows by key alone, so the annotations are computed for those rows only."""
-    ordering = list(recipe.query.order_by or recipe.model._meta.ordering)
-    if "pk" not in ordering and "-pk" not in ordering and "id" not in ordering and "-id" not in ordering:
-        ordering.append("pk")  # ties in a stable order, within the page and across pages
+    ordering = _stable_ordering(recipe)
     keys = recipe
     if recipe.query.distinct:
         # DISTINCT would put the ordering's columns in the keys' SELECT: filter by them instead.
@@ -330,6 +336,8 @@ class LeanListMixin:
         return None
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        if exports.export_format(request) is not None:
+            return super().list(request, *args, **kwargs)  # every row: RegistryViewSet.list, export_rows
         shape = type(self).shape_rows
         recipe = self.unfiltered_recipe()
         if recipe is not None:
@@ -345,6 +353,30 @@ class LeanListMixin:
         names = self.row_values  # `id` first
         by_id = {row[0]: row for row in self.get_queryset().filter(pk__in=ids).order_by().values_list(*names)}
         return self.get_paginated_response(shape([by_id[pk] for pk in ids], names, self.get_serializer_context()))
+
+    def export_rows(self, context: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        """Every row the list answers (the same filters, visibility, order and shape), a chunk at a time."""
+        recipe = self.unfiltered_recipe()
+        if recipe is not None:
+            params = self.request.query_params
+            base = recipe
+            filtered = (
+                recipe if PAGE_ONLY_PARAMS.issuperset(params) else self._filtered_recipe(recipe, _filter_key(params))
+            )
+        else:
+            base = self.get_queryset()
+            filtered = self.filter_queryset(base)
+        ordering = _stable_ordering(filtered)
+        if filtered.query.distinct:
+            # As _compiled_page: DISTINCT over the annotated rows would compare every column; filter by key.
+            filtered = base.filter(pk__in=filtered.order_by().values("pk"))
+        rows = filtered.order_by(*ordering).values_list(*self.row_values)
+        shape, names = type(self).shape_rows, self.row_values
+        return (
+            row
+            for chunk in exports.chunks(rows.iterator(chunk_size=exports.CHUNK_SIZE))
+            for row in shape(chunk, names, context)
+        )
 
     def _filtered_recipe(self, recipe: QuerySet, key: tuple | None) -> QuerySet:
         """`recipe` through the filter backends (which validate: 400 on bad input), remembered by `key`."""
@@ -370,6 +402,26 @@ class RegistryViewSet(viewsets.GenericViewSet):
     authentication_classes = [TokenAuthentication, RegistrySessionAuthentication]
     filterset_class: type | None = None
     csv_filename = "registry-export"
+    #: Columns never public: left out of an export for users who may read them on no row.
+    private_columns: tuple[str, ...] = ()
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """The page (ListModelMixin); `?format=csv` / `xlsx`: every row as a file (api.exports)."""
+        format_ = exports.export_format(request)
+        if format_ is None:
+            return super().list(request, *args, **kwargs)
+        context = self.get_serializer_context()
+        columns = exports.serializer_columns(self.get_serializer_class()(context=context))
+        if not context["internal_ids"]:
+            columns = [name for name in columns if name not in self.private_columns]
+        rows = self.export_rows(context)  # filtered now: a bad filter is a 400 before anything is sent
+        return exports.export_response(rows=rows, columns=columns, filename=self.csv_filename, format=format_)
+
+    def export_rows(self, context: dict[str, Any]) -> Iterator[Mapping[str, Any]]:
+        """Every row the list answers, serialized a chunk at a time."""
+        queryset = self.filter_queryset(self.get_queryset())
+        queryset = queryset.order_by(*_stable_ordering(queryset))
+        return exports.serialized_rows(queryset, self.get_serializer_class(), context)
 
     def perform_content_negotiation(self, request: Request, force: bool = False) -> tuple[Any, str]:
         """DRF's negotiation, answered at once in the common case: no `format` (suffix or parameter)
@@ -433,7 +485,7 @@ class VersionedWritesMixin:
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Municipalities, home and foreign", parameters=[]),
+    list=extend_schema(summary="Municipalities, home and foreign", parameters=[exports.FORMAT_PARAMETER]),
     retrieve=extend_schema(summary="One municipality"),
 )
 class MunicipalityViewSet(LeanListMixin, RegistryViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
@@ -452,7 +504,10 @@ class MunicipalityViewSet(LeanListMixin, RegistryViewSet, mixins.ListModelMixin,
         return _municipalities_as_of(today()).select_related("parent")
 
 
-@extend_schema_view(list=extend_schema(summary="City networks"), retrieve=extend_schema(summary="One city network"))
+@extend_schema_view(
+    list=extend_schema(summary="City networks", parameters=[exports.FORMAT_PARAMETER]),
+    retrieve=extend_schema(summary="One city network"),
+)
 class NetworkViewSet(RegistryViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
     queryset = Network.objects.all()
     serializer_class = serializers.NetworkSerializer
@@ -465,7 +520,7 @@ class NetworkViewSet(RegistryViewSet, mixins.ListModelMixin, mixins.RetrieveMode
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Twinning agreements"),
+    list=extend_schema(summary="Twinning agreements", parameters=[exports.FORMAT_PARAMETER]),
     retrieve=extend_schema(
         summary="One agreement with its status history", responses={200: serializers.AgreementDetailSerializer}
     ),
@@ -500,6 +555,7 @@ class AgreementViewSet(
 ):
     filterset_class = filters.AgreementFilter
     csv_filename = "agreements"
+    private_columns = serializers.AGREEMENT_INTERNAL_FIELDS
     row_values = serializers.AGREEMENT_ROW_VALUES
     shape_rows = serializers.agreement_rows
 
@@ -581,7 +637,7 @@ class AgreementViewSet(
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Exchange activities"),
+    list=extend_schema(summary="Exchange activities", parameters=[exports.FORMAT_PARAMETER]),
     retrieve=extend_schema(summary="One activity"),
     create=extend_schema(
         summary="Log an activity under an agreement",
@@ -608,6 +664,7 @@ class ActivityViewSet(
     serializer_class = serializers.ActivitySerializer
     filterset_class = filters.ActivityFilter
     csv_filename = "activities"
+    private_columns = ("logged_by",)
 
     def get_permissions(self) -> list[BasePermission]:
         if self.action in ("list", "retrieve"):
@@ -649,7 +706,7 @@ class ActivityViewSet(
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Network memberships"),
+    list=extend_schema(summary="Network memberships", parameters=[exports.FORMAT_PARAMETER]),
     retrieve=extend_schema(summary="One membership"),
     create=extend_schema(
         summary="Join a municipality to a network (coordinators)",
@@ -707,7 +764,7 @@ class MembershipViewSet(
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Who changed what, and when (coordinators)"),
+    list=extend_schema(summary="Who changed what, and when (coordinators)", parameters=[exports.FORMAT_PARAMETER]),
     retrieve=extend_schema(summary="One change record (coordinators)"),
 )
 class ChangeRecordViewSet(RegistryViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
@@ -742,6 +799,8 @@ class TokenView(ObtainAuthToken):
     throttle_classes = [AnonRateThrottle]
     # DRF's view names its own parsers; ours answer 400 for JSON nested too deeply (api.parsers).
     parser_classes = api_settings.DEFAULT_PARSER_CLASSES
+    # DRF's view answers JSON only (a browser's GET was a 406): the browsable API shows its form too.
+    renderer_classes = [JSONRenderer, BrowsableAPIRenderer]
 
     @extend_schema(
         summary="Get an API token",

@@ -218,6 +218,7 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
         "api.renderers.SpreadsheetSafeCSVRenderer",
+        "api.renderers.SpreadsheetSafeXLSXRenderer",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "api.exceptions.registry_exception_handler",

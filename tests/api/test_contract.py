@@ -153,8 +153,9 @@ def test_every_list_exports_csv_with_bom_and_filename(api, own_agreement, url, f
     assert response.status_code == HTTPStatus.OK
     assert response["Content-Type"].startswith("text/csv")
     assert response["Content-Disposition"] == f'attachment; filename="{filename}.csv"'
-    assert response.content.startswith(b"\xef\xbb\xbfid,")
-    assert len(response.content.decode("utf-8-sig").splitlines()) >= 2
+    body = response.getvalue()  # streamed: read once
+    assert body.startswith(b"\xef\xbb\xbfid,")
+    assert len(body.decode("utf-8-sig").splitlines()) >= 2
 
 
 @pytest.mark.django_db
@@ -166,7 +167,7 @@ def test_csv_cells_cannot_run_as_formulas_and_hide_internal_fields(api, nagasaki
         internal_notes="secret",
     )
 
-    text = api(None).get("/api/agreements/", {"format": "csv"}).content.decode("utf-8-sig")
+    text = api(None).get("/api/agreements/", {"format": "csv"}).getvalue().decode("utf-8-sig")
 
     header, row = text.splitlines()[:2]
     assert "municipality_a.name" in header.split(",")
@@ -180,7 +181,7 @@ def test_history_exports_csv_for_coordinators(api, coordinator, own_agreement):
     response = api(coordinator).get("/api/history/", {"format": "csv"})
 
     assert response["Content-Disposition"] == 'attachment; filename="history.csv"'
-    assert "twinningagreement" in response.content.decode("utf-8-sig")
+    assert "twinningagreement" in response.getvalue().decode("utf-8-sig")
 
 
 # --- Rate limits ---------------------------------------------------------------------------------
