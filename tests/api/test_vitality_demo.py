@@ -147,7 +147,8 @@ def test_in_name_only_report_body_says_how_much_rests_on_demo(world):
 def test_in_name_only_csv_carries_the_demo_column(world):
     response = APIClient().get("/api/reports/in-name-only/", {"format": "csv"})
 
-    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8")[1:])))
+    body = b"".join(response.streaming_content).decode("utf-8")
+    rows = list(csv.DictReader(io.StringIO(body[1:])))
     assert {row["vitality"]: row["vitality_rests_on_demo"] for row in rows} == {"never": "false", "dormant": "true"}
 
 
