@@ -75,6 +75,8 @@ class CanReadHistoryOr404(BasePermission):
     """The change history exists only for coordinators: everyone else gets 404, not 403."""
 
     def has_permission(self, request: Request, view: Any) -> bool:
+        if request.method not in view.allowed_methods:
+            return True  # the view answers 405, as for every other endpoint
         if not access.can_read_history(request.user):
             raise NotFound()
         return True

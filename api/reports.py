@@ -20,7 +20,6 @@ from typing import Any
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     PolymorphicProxySerializer,
     extend_schema,
@@ -34,6 +33,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.pagination import RegistryPagination
+from api.serializers import PARTIAL_DATE_SCHEMA
 from registry.models import Municipality, Tier, TwinningAgreement, tiers_of
 from registry.models.agreements import CountingBasis, Vitality
 from registry.services import audits
@@ -201,7 +201,7 @@ class InNameOnlyRowSerializer(serializers.ModelSerializer):
         model = TwinningAgreement
         fields = ["id", "kind", "municipality_a", "municipality_b", "signed_on", "last_activity_on", "vitality"]
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(PARTIAL_DATE_SCHEMA)
     def get_signed_on(self, agreement: TwinningAgreement) -> str | None:
         return agreement.signed_on_display or None
 
