@@ -7,7 +7,7 @@ PORT ?= 8000
 # PostgreSQL for the second test pass (trust authentication on the development machines).
 PG_URL ?= postgres://postgres@127.0.0.1:5432/registry
 
-.PHONY: run test venv migrate data superuser test-sqlite test-postgres lint postgres browser check-deploy bench-reports bench-api clean
+.PHONY: run test venv migrate data superuser test-sqlite test-postgres lint postgres browser check-deploy bench-reports bench-api fuzz clean
 
 # Create the virtual environment and install the pinned requirements (again when they change).
 $(VENV)/.installed: requirements.txt
@@ -74,6 +74,11 @@ bench-reports: venv postgres
 
 bench-api: venv
 	$(PY) manage.py bench_api
+
+# Schemathesis, all checks, against a live server with the real data: anonymous and as an admin
+# (FUZZ_EXAMPLES cases per operation and phase, default 40: well over 1,000 cases each). Fails on any failure.
+fuzz: venv
+	PY=$(PY) ST=$(VENV)/bin/schemathesis sh scripts/fuzz.sh
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache

@@ -59,7 +59,9 @@ class RegistryAutoSchema(AutoSchema):
         if operation is None:
             return None
         for parameter in operation.get("parameters", ()):
-            if parameter["in"] == "query" and not parameter.get("required"):
+            # `?tier=` (repeatable) is refused; `?country=`, `?ordering=` count as not given.
+            optional = parameter["in"] == "query" and not parameter.get("required")
+            if optional and parameter.get("explode") is not True:
                 parameter["schema"] = _blank_means_absent(parameter["schema"])
         responses = operation["responses"]
         for code, description in self.error_answers(operation).items():
@@ -88,7 +90,7 @@ class RegistryAutoSchema(AutoSchema):
         if writes or not all(isinstance(permission, READS_NEVER_FORBIDDEN) for permission in view_permissions):
             answers[403] = "your role may not do this (or a signed-in session sent no CSRF token)."
         if any(isinstance(permission, permissions.CanReadHistoryOr404) for permission in view_permissions):
-            answers[404] = "coordinators only: for anyone else the history does not exist."
+            answers[404] = "coordinators only: for other signed-in users the history does not exist."
         elif "id" in parameters or "format" in parameters or self._is_list_view():
             answers[404] = "no such record visible to you, no such page, or an unknown `format`."
         if writes and hasattr(view, "get_queryset"):
@@ -131,8 +133,9 @@ class RegistryAutoSchema(AutoSchema):
 
 def _blank_means_absent(schema: dict[str, Any]) -> dict[str, Any]:
     """An optional query parameter given blank (`?country=`, as an HTML form sends it) counts as not
-    given: filters, report parameters, `page` and `format` alike. A repeatable one (`?tier=a&tier=b`)
-    refuses a blank value; in a comma-separated one (`ordering=a,,b`) an empty term is skipped."""
+    given: filters, report parameters, `page` and `format` alike. (A repeatable one, `?tier=a&tier=b`,
+    refuses a blank value: the caller skips those.) In a comma-separated one (`ordering=a,,b`) an
+    empty term is skipped."""
     if schema.get("type") == "array":
         items = schema.get("items", {})
         if "enum" in items and "" not in items["enum"]:
@@ -166,3 +169,15 @@ def _model_field_is_blank(field: serializers.Field) -> bool:
     except Exception:  # not a model field (an annotation, a property)
         return False
     return isinstance(model_field, models.CharField | models.TextField) and model_field.blank
+
+
+def untagged_unions_are_any_of(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """Postprocessing hook: a union without a discriminator is `anyOf`, not `oneOf`.
+
+    The gaps report answers one of three shapes; an empty page (`{"count": 0, "results": []}`) fits
+    two of them, which `oneOf` (exactly one) would call invalid.
+    """
+    for component in result.get("components", {}).get("schemas", {}).values():
+        if "oneOf" in component and "discriminator" not in component:
+            component["anyOf"] = component.pop("oneOf")
+    return result

@@ -204,6 +204,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.untagged_unions_are_any_of",
+    ],
     # One name per choice set that several fields share (status / from_status / to_status, …).
     "ENUM_NAME_OVERRIDES": {
         "AgreementStatusEnum": "registry.models.AgreementStatus",
