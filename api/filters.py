@@ -45,9 +45,9 @@ class StrictBooleanField(forms.Field):
     FALSE = {"false", "0", "no"}
 
     def to_python(self, value: str | None) -> bool | None:
-        if value in (None, ""):
+        text = "" if value is None else str(value).strip().lower()
+        if not text:  # blank, white space only too (as the other filters read it): no filter
             return None
-        text = str(value).strip().lower()
         if text in self.TRUE:
             return True
         if text in self.FALSE:

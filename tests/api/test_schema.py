@@ -9,7 +9,7 @@ import pytest
 from drf_spectacular.generators import SchemaGenerator
 
 from registry.models import AgreementStatusChange
-from tests.factories import ActivityFactory, AgreementFactory, MembershipFactory, NetworkFactory
+from tests.factories import ActivityFactory, AgreementFactory, MembershipFactory, MunicipalityFactory, NetworkFactory
 
 
 @pytest.fixture(scope="module")
@@ -177,3 +177,14 @@ def test_prefecture_in_other_digits_is_400(api, value):
 
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert list(response.json()) == ["prefecture"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("value", ["", " ", "\v\t"])
+def test_blank_boolean_filter_is_no_filter(api, value):
+    MunicipalityFactory.create_batch(2)
+
+    response = api(None).get("/api/municipalities/", {"has_agreements": value})
+
+    assert response.status_code == HTTPStatus.OK
+    assert response.json()["count"] == 2
