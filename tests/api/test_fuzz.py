@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished
+from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, seed, settings
 from rest_framework.authtoken.models import Token
 
@@ -28,6 +30,15 @@ SHORT = settings(
     suppress_health_check=list(HealthCheck),
     database=None,
 )
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """Django's WSGI handler closes the database connection after each request; the test's
+    transaction lives on it (Django's test client disconnects the same signal)."""
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
