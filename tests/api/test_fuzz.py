@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
-from django.core.signals import request_finished
+from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, seed, settings
 from rest_framework.authtoken.models import Token
@@ -34,10 +34,12 @@ SHORT = settings(
 
 @pytest.fixture(autouse=True)
 def _keep_the_test_connection():
-    """Django's WSGI handler closes the database connection after each request; the test's
-    transaction lives on it (Django's test client disconnects the same signal)."""
+    """Django's WSGI handler closes the database connection around each request; the test's
+    transaction lives on it (Django's test client disconnects the same signals)."""
+    request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
     yield
+    request_started.connect(close_old_connections)
     request_finished.connect(close_old_connections)
 
 
