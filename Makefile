@@ -7,7 +7,7 @@ PORT ?= 8000
 # PostgreSQL for the second test pass (trust authentication on the development machines).
 PG_URL ?= postgres://postgres@127.0.0.1:5432/registry
 
-.PHONY: run test venv migrate data superuser test-sqlite test-postgres lint postgres browser check-deploy bench-reports bench-api bench-pages clean vendor
+.PHONY: run test venv migrate data superuser test-sqlite test-postgres lint postgres browser check-deploy bench-reports bench-api bench-pages fuzz clean vendor
 
 # Create the virtual environment and install the pinned requirements (again when they change).
 $(VENV)/.installed: requirements.txt
@@ -82,6 +82,11 @@ bench-api: venv
 
 bench-pages: venv postgres
 	$(PY) manage.py bench_pages
+
+# Schemathesis, all checks, against a live server with the real data: anonymous and as an admin
+# (FUZZ_EXAMPLES cases per operation and phase, default 40: well over 1,000 cases each). Fails on any failure.
+fuzz: venv
+	PY=$(PY) ST=$(VENV)/bin/schemathesis sh scripts/fuzz.sh
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache tests/screenshots

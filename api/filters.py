@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from django_filters.fields import IsoDateTimeField
 from django_filters.filters import FilterMethod
+from drf_spectacular.utils import extend_schema_field
 
 from registry.models import (
     ActivityLog,
@@ -48,9 +49,9 @@ class StrictBooleanField(forms.Field):
     FALSE = {"false", "0", "no"}
 
     def to_python(self, value: str | None) -> bool | None:
-        if value in (None, ""):
+        text = "" if value is None else str(value).strip().lower()
+        if not text:  # blank, white space only too (as the other filters read it): no filter
             return None
-        text = str(value).strip().lower()
         if text in self.TRUE:
             return True
         if text in self.FALSE:
@@ -58,6 +59,18 @@ class StrictBooleanField(forms.Field):
         raise forms.ValidationError(_("Write true or false (got “%(value)s”)."), params={"value": value})
 
 
+def _any_case(words: set[str]) -> str:
+    return "|".join("".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c for c in w) for w in sorted(words))
+
+
+# The exact set StrictBooleanField accepts (any case, white space around), blank meaning no filter.
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": rf"^\s*({_any_case(StrictBooleanField.TRUE | StrictBooleanField.FALSE)})?\s*$",
+        "example": "true",
+    }
+)
 class StrictBooleanFilter(filters.Filter):
     """Like BooleanFilter, but an unknown value is a 400 (BooleanFilter's widget turns it into "no filter")."""
 
@@ -68,6 +81,7 @@ class StrictBooleanFilter(filters.Filter):
 MAX_ID = 2**63 - 1
 
 
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": 2**63 - 1})
 class IdFilter(filters.NumberFilter):
     """A whole, positive id within the database's integer range (a decimal or a huge number is a 400)."""
 
@@ -79,6 +93,7 @@ class IdFilter(filters.NumberFilter):
         super().__init__(*args, **kwargs)
 
 
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": 9999})
 class YearFilter(filters.NumberFilter):
     field_class = forms.IntegerField
 
@@ -100,6 +115,8 @@ class CountryField(forms.CharField):
         return text
 
 
+# Blank is no filter; surrounding white space is ignored (as a form field strips it).
+@extend_schema_field({"type": "string", "pattern": r"^\s*([A-Za-z]{2})?\s*$"})
 class CountryFilter(filters.CharFilter):
     field_class = CountryField
 
@@ -115,7 +132,8 @@ def _prefecture_ids(value: str) -> Q:
 class PrefectureField(forms.CharField):
     def to_python(self, value: str | None) -> str:
         text = (super().to_python(value) or "").strip()
-        is_code = len(text) == 6 and text.isdigit()
+        is_code = len(text) == 6 and text.isascii() and text.isdigit()
+        # Only ASCII digits ("²" or "٤" pass isdigit() but int() refuses them), within the id range.
         if text and not is_code and not (text.isascii() and text.isdigit() and 1 <= int(text) <= MAX_ID):
             raise forms.ValidationError(
                 _("A prefecture is its local government code (e.g. 420000) or its id (got “%(value)s”)."),
@@ -124,6 +142,7 @@ class PrefectureField(forms.CharField):
         return text
 
 
+@extend_schema_field({"type": "string", "pattern": r"^\s*[0-9]*\s*$"})
 class PrefectureFilter(filters.CharFilter):
     field_class = PrefectureField
 

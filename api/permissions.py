@@ -73,9 +73,17 @@ class CanEditMemberships(BasePermission):
 
 
 class CanReadHistoryOr404(BasePermission):
-    """The change history exists only for coordinators: everyone else gets 404, not 403."""
+    """The change history exists only for coordinators: signed-in users who are not get 404, not 403.
+
+    Anonymous requests get 401 (sign in first), as everywhere else that needs a sign-in: the
+    endpoint is in the public schema, so a 404 would hide nothing from them.
+    """
 
     def has_permission(self, request: Request, view: Any) -> bool:
+        if request.method not in view.allowed_methods:
+            return True  # the view answers 405, as for every other endpoint
+        if not request.user.is_authenticated:
+            return False  # 401 with `WWW-Authenticate: Token`
         if not access.can_read_history(request.user):
             raise NotFound()
         return True

@@ -28,7 +28,6 @@ from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     PolymorphicProxySerializer,
     extend_schema,
@@ -44,6 +43,7 @@ from rest_framework.response import Response
 from api import exports
 from api.filters import MAX_ID
 from api.pagination import RegistryPagination
+from api.serializers import PARTIAL_DATE_SCHEMA
 from registry.models import Municipality, Tier, TwinningAgreement, tiers_of
 from registry.models.agreements import CountingBasis, Vitality
 from registry.services import audits
@@ -257,7 +257,7 @@ class InNameOnlyRowSerializer(serializers.ModelSerializer):
             "vitality_rests_on_demo",
         ]
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(PARTIAL_DATE_SCHEMA)
     def get_signed_on(self, agreement: TwinningAgreement) -> str | None:
         return agreement.signed_on_display or None
 

@@ -13,7 +13,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -101,7 +100,11 @@ class StatusChangeSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-@extend_schema_field(OpenApiTypes.STR)
+#: A signing date at its known precision; null when it is not known (many world twin pairs).
+PARTIAL_DATE_SCHEMA = {"type": "string", "nullable": True, "example": "1986-04"}
+
+
+@extend_schema_field(PARTIAL_DATE_SCHEMA)
 class PartialDateField(serializers.Field):
     """Reads the signing date at its known precision ("1986", "1986-04", "1986-04-12")."""
 

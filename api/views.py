@@ -1,6 +1,6 @@
 """Viewsets: visible rows + query shape, a FilterSet, per-action permissions, writes through services.
 
-Lost updates (ETag / If-Match): a detail GET answers `ETag: "<version>"`. Every PUT, PATCH,
+Lost updates (ETag / If-Match): a detail GET answers `ETag: "<version>"`. Every PATCH,
 DELETE and change-status **must** send it back in `If-Match`: without it the answer is
 428 Precondition Required, with an older version 412 Precondition Failed (the service compares
 under a row lock, so two editors cannot both win), with something that is not one of our ETags
@@ -453,7 +453,7 @@ class RegistryViewSet(viewsets.GenericViewSet):
 
 
 class VersionedWritesMixin:
-    """PUT / PATCH / DELETE of a versioned row through its service, with If-Match (see the module docstring).
+    """PATCH / DELETE of a versioned row through its service, with If-Match (see the module docstring).
 
     A viewset names its input serializer and its two services; the service receives the object under
     the name of the model (`agreement=`, `activity=`, `membership=`) and the version the client edited.
@@ -464,10 +464,14 @@ class VersionedWritesMixin:
     delete_service: Callable[..., None]
     service_argument: str
 
+    # No PUT: an edit changes the fields sent and keeps the rest (PATCH). A PUT that did the same
+    # would not be the full replacement HTTP promises, so it is not offered (405).
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         instance = self.get_object()
         version = expected_version(request, instance.version)
-        payload = self.update_serializer_class(data=request.data, partial=kwargs.get("partial", False))
+        payload = self.update_serializer_class(data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
         instance = self.update_service(
             **{self.service_argument: instance}, by=request.user, expected_version=version, **payload.validated_data
@@ -528,12 +532,6 @@ class NetworkViewSet(RegistryViewSet, mixins.ListModelMixin, mixins.RetrieveMode
         summary="Record an agreement",
         request=serializers.AgreementCreateSerializer,
         responses={201: serializers.AgreementDetailSerializer},
-    ),
-    update=extend_schema(
-        summary="Edit an agreement",
-        parameters=[IF_MATCH],
-        request=serializers.AgreementUpdateSerializer,
-        responses={200: serializers.AgreementDetailSerializer},
     ),
     partial_update=extend_schema(
         summary="Edit some fields of an agreement",
@@ -644,9 +642,6 @@ class AgreementViewSet(
         request=serializers.ActivityCreateSerializer,
         responses={201: serializers.ActivitySerializer},
     ),
-    update=extend_schema(
-        summary="Edit an activity", parameters=[IF_MATCH], request=serializers.ActivityUpdateSerializer
-    ),
     partial_update=extend_schema(
         summary="Edit some fields of an activity", parameters=[IF_MATCH], request=serializers.ActivityUpdateSerializer
     ),
@@ -712,11 +707,6 @@ class ActivityViewSet(
         summary="Join a municipality to a network (coordinators)",
         request=serializers.MembershipCreateSerializer,
         responses={201: serializers.MembershipSerializer},
-    ),
-    update=extend_schema(
-        summary="Edit a membership (coordinators)",
-        parameters=[IF_MATCH],
-        request=serializers.MembershipUpdateSerializer,
     ),
     partial_update=extend_schema(
         summary="Edit some fields of a membership (coordinators)",

@@ -220,7 +220,7 @@ REST_FRAMEWORK = {
         "api.renderers.SpreadsheetSafeCSVRenderer",
         "api.renderers.SpreadsheetSafeXLSXRenderer",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "api.schema.RegistryAutoSchema",
     "EXCEPTION_HANDLER": "api.exceptions.registry_exception_handler",
     # Anonymous clients by address, signed-in ones by account; the API docs and schema count apart
     # (api.throttling.DocsRateThrottle), so a client at its data limit can still read the docs.
@@ -252,6 +252,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.untagged_unions_are_any_of",
+    ],
     # One name per choice set that several fields share (status / from_status / to_status, …).
     "ENUM_NAME_OVERRIDES": {
         "AgreementStatusEnum": "registry.models.AgreementStatus",

@@ -8,9 +8,14 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
+from api.exceptions import not_found
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     *i18n_patterns(path("", include("registry.pages.urls")), prefix_default_language=True),
 ]
+
+# A URL nothing answers: JSON under /api/ (what API clients read), Django's page elsewhere.
+handler404 = not_found
