@@ -7,7 +7,7 @@ PORT ?= 8000
 # PostgreSQL for the second test pass (trust authentication on the development machines).
 PG_URL ?= postgres://postgres@127.0.0.1:5432/registry
 
-.PHONY: run test venv migrate data superuser test-sqlite test-postgres lint postgres browser check-deploy bench-reports bench-api clean
+.PHONY: run test venv migrate data superuser test-sqlite test-postgres lint postgres browser check-deploy bench-reports bench-api mutate clean
 
 # Create the virtual environment and install the pinned requirements (again when they change).
 $(VENV)/.installed: requirements.txt
@@ -75,5 +75,15 @@ bench-reports: venv postgres
 bench-api: venv
 	$(PY) manage.py bench_api
 
+# Mutation testing of registry/services/ (not part of `make test`: an hour or more on 2 cores). mutmut
+# runs in a staged copy, .mutation/ (see tools/mutation_stage.py); the cache there makes a second run
+# test only what changed. MUTATE= limits the run, e.g. MUTATE='registry.services.agreements*'.
+MUTATE ?=
+MUTATE_CHILDREN ?= 2
+mutate: venv
+	$(PY) tools/mutation_stage.py
+	cd .mutation && env -u DATABASE_URL ../$(VENV)/bin/mutmut run --max-children $(MUTATE_CHILDREN) $(MUTATE)
+	cd .mutation && ../$(VENV)/bin/mutmut results
+
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache
+	rm -rf .mutation $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache
