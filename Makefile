@@ -77,11 +77,13 @@ bench-api: venv
 
 # Mutation testing of registry/services/ (not part of `make test`: an hour or more on 2 cores). mutmut
 # runs in a staged copy, .mutation/ (see tools/mutation_stage.py); the cache there makes a second run
-# test only what changed. MUTATE= limits the run, e.g. MUTATE='registry.services.agreements*'.
+# test only what changed. MUTATE= limits the run, e.g. MUTATE='registry.services.agreements*';
+# MUTATE_TESTS= the tests that judge it, e.g. MUTATE_TESTS='tests/services tests/test_models.py'.
 MUTATE ?=
+MUTATE_TESTS ?=
 MUTATE_CHILDREN ?= 2
 mutate: venv
-	$(PY) tools/mutation_stage.py
+	$(PY) tools/mutation_stage.py $(if $(MUTATE_TESTS),--tests $(MUTATE_TESTS))
 	cd .mutation && env -u DATABASE_URL ../$(VENV)/bin/mutmut run --max-children $(MUTATE_CHILDREN) $(MUTATE)
 	cd .mutation && ../$(VENV)/bin/mutmut results
 
