@@ -50,8 +50,9 @@ def test_update_membership_without_a_change_writes_nothing(coordinator):
 def test_update_membership_refuses_a_stale_version_and_unknown_fields():
     membership = MembershipFactory()
 
-    with pytest.raises(StaleVersion):
+    with pytest.raises(StaleVersion) as stale:
         update_membership(membership=membership, role="observer", expected_version=2)
+    assert (stale.value.current, stale.value.expected) == (1, 2)
     with pytest.raises(ValidationError) as error:
         update_membership(membership=membership, network=NetworkFactory())
 
@@ -99,8 +100,9 @@ def test_delete_membership_keeps_a_note_in_the_history(coordinator):
     membership = MembershipFactory()
     label = str(membership)
 
-    with pytest.raises(StaleVersion):
+    with pytest.raises(StaleVersion) as stale:
         delete_membership(membership=membership, expected_version=3)
+    assert (stale.value.current, stale.value.expected) == (1, 3)
     delete_membership(membership=membership, by=coordinator, expected_version=1)
 
     assert not NetworkMembership.objects.filter(pk=membership.pk).exists()

@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 
-from registry.models import AgreementStatusChange, ChangeRecord, TwinningAgreement
+from registry.models import AgreementStatusChange, ChangeRecord, ExchangeCategory, TwinningAgreement
 from registry.services.agreements import (
     change_status,
     check_sides,
@@ -143,7 +143,9 @@ def test_sign_agreement_refuses_unknown_status_and_exchange_fields(nagasaki, sai
 
     with pytest.raises(ValidationError) as error:
         sign_agreement(a=nagasaki, b=saint_paul, exchange_fields=["education", "karaoke"])
-    assert "karaoke" in error.value.message_dict["exchange_fields"][0]
+    assert error.value.message_dict["exchange_fields"] == [
+        f"Unknown field(s) of exchange: karaoke. Choose from {', '.join(ExchangeCategory.values)}."
+    ]
     assert not TwinningAgreement.objects.exists()
 
 
