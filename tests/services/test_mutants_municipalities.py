@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 
 from registry.models import ChangeRecord, Municipality, NetworkMembership, StaffAssignment, TwinningAgreement
@@ -198,3 +199,13 @@ def test_check_country_change_passes_an_authority_not_yet_in_the_database():
     ghost = Municipality(pk=999_999, name="Ghost", country="JP")
 
     check_country_change(municipality=ghost, country="FR")
+
+
+def test_merge_by_an_anonymous_user_records_nobody():
+    town, city = MunicipalityFactory(tier="town"), MunicipalityFactory()
+    domestic = AgreementFactory(municipality_a=city, municipality_b=town)
+
+    merge_municipality(merged=town, successor=city, on="2006-01-01", by=AnonymousUser())
+
+    assert TwinningAgreement.objects.get(pk=domestic.pk).status_changes.order_by("pk").last().changed_by is None
+    assert set(ChangeRecord.objects.filter(action="merge").values_list("changed_by", flat=True)) == {None}
