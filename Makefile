@@ -7,7 +7,7 @@ PORT ?= 8000
 # PostgreSQL for the second test pass (trust authentication on the development machines).
 PG_URL ?= postgres://postgres@127.0.0.1:5432/registry
 
-.PHONY: run test venv migrate data superuser test-sqlite test-postgres lint postgres browser check-deploy bench-reports bench-api bench-pages fuzz clean vendor
+.PHONY: run test venv migrate data superuser test-sqlite test-postgres lint postgres browser check-deploy bench-reports bench-api bench-pages fuzz mutate clean vendor
 
 # Create the virtual environment and install the pinned requirements (again when they change).
 $(VENV)/.installed: requirements.txt
@@ -86,10 +86,7 @@ bench-pages: venv postgres
 # Schemathesis, all checks, against a live server with the real data: anonymous and as an admin
 # (FUZZ_EXAMPLES cases per operation and phase, default 40: well over 1,000 cases each). Fails on any failure.
 fuzz: venv
-	PY=$(PY) ST=$(VENV)/bin/schemathesis sh scripts/fuzz.sh
-
-clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache tests/screenshots
+	PY=$(PY) ST=$(VENV)/bin/schemathesis sh tests/fuzz.sh
 
 # Front-end libraries, pinned in package.json / package-lock.json, copied from the npm registry into
 # the project's static files with a SHA-256 manifest, and committed: `make run` and the tests need no
@@ -108,3 +105,18 @@ vendor:
 	cd $(VENDOR) && find . -type f ! -name MANIFEST.sha256 | LC_ALL=C sort | xargs sha256sum > MANIFEST.sha256
 	cd tests/vendor && find . -type f ! -name MANIFEST.sha256 | LC_ALL=C sort | xargs sha256sum > MANIFEST.sha256
 	@for p in leaflet topojson-client chart.js world-atlas axe-core; do node -p "'$$p ' + require('./node_modules/$$p/package.json').version"; done
+
+# Mutation testing of registry/services/ (not part of `make test`: an hour or more on 2 cores). mutmut
+# runs in a staged copy, .mutation/ (see tests/mutation_stage.py); the cache there makes a second run
+# test only what changed. MUTATE= limits the run, e.g. MUTATE='registry.services.agreements*';
+# MUTATE_TESTS= the tests that judge it, e.g. MUTATE_TESTS='tests/services tests/test_models.py'.
+MUTATE ?=
+MUTATE_TESTS ?=
+MUTATE_CHILDREN ?= 2
+mutate: venv
+	$(PY) tests/mutation_stage.py $(if $(MUTATE_TESTS),--tests $(MUTATE_TESTS))
+	cd .mutation && env -u DATABASE_URL ../$(VENV)/bin/mutmut run --max-children $(MUTATE_CHILDREN) $(MUTATE)
+	cd .mutation && ../$(VENV)/bin/mutmut results
+
+clean:
+	rm -rf .mutation $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache tests/screenshots

@@ -11,7 +11,7 @@ from http import HTTPStatus
 import pytest
 
 from registry.models import ActivityLog, ChangeRecord, TwinningAgreement
-from tests.factories import ForeignCityFactory, MembershipFactory, NetworkFactory
+from tests.factories import ActivityFactory, AgreementFactory, ForeignCityFactory, MembershipFactory, NetworkFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -174,3 +174,167 @@ def test_internal_fields_show_only_to_coordinators_and_staff_of_a_side(
     }
     public_detail = api(None).get(f"/api/agreements/{own_agreement.pk}/").json()
     assert not {"internal_notes", "internal_contact", "needs_review", "review_note"} & set(public_detail)
+
+
+# --- Staff of side B ---------------------------------------------------------------------------
+# Every staff case above acts on an agreement whose side A is the staff's municipality. The rule is
+# "staff of either side": the same writes on an agreement where Nagasaki is side B.
+
+
+@pytest.fixture
+def side_b_agreement(nagasaki):
+    """Santos – Nagasaki (1972-07): Nagasaki is side B."""
+    return AgreementFactory(
+        municipality_a=ForeignCityFactory(name="Santos", country="BR"),
+        municipality_b=nagasaki,
+        signed_on="1972-07",
+        internal_notes="Santos file: port exchange.",
+    )
+
+
+def _activity_body(activity: ActivityLog, **changes) -> dict:
+    """Every field of the activity's edit form (a full PUT), with `changes`."""
+    body = {
+        "occurred_on": activity.occurred_on.isoformat(),
+        "category": activity.category,
+        "title": activity.title,
+        "description": activity.description,
+        "direction": activity.direction,
+        "participants": activity.participants,
+        "evidence_url": activity.evidence_url,
+    }
+    return {**body, **changes}
+
+
+def _agreement_body(agreement: TwinningAgreement, **changes) -> dict:
+    """Every field of the agreement's edit form (a full PUT), with `changes`."""
+    body = {
+        "kind": agreement.kind,
+        "signed_on": agreement.signed_on_display,
+        "signed_on_precision": agreement.signed_on_precision,
+        "expires_on": agreement.expires_on,
+        "heads_signed": agreement.heads_signed,
+        "fields_unrestricted": agreement.fields_unrestricted,
+        "assembly_approved": agreement.assembly_approved,
+        "exchange_fields": agreement.exchange_fields,
+        "public_notes": agreement.public_notes,
+        "internal_notes": agreement.internal_notes,
+        "internal_contact": agreement.internal_contact,
+        "source_url": agreement.source_url,
+        "needs_review": agreement.needs_review,
+        "review_note": agreement.review_note,
+    }
+    return {**body, **changes}
+
+
+def _side_b_write(action: str, client, agreement: TwinningAgreement, nagasaki) -> tuple[int, bool]:
+    """Perform `action` on `agreement`; return the status and whether the database agrees with it."""
+    detail = f"/api/agreements/{agreement.pk}/"
+    if action == "create":
+        partner = ForeignCityFactory(name="Porto", country="PT")
+        response = client.post(
+            "/api/agreements/",
+            {"municipality_a": partner.pk, "municipality_b": nagasaki.pk, "kind": "friendship", "signed_on": "1978"},
+            format="json",
+        )
+        created = TwinningAgreement.objects.filter(municipality_a=partner, municipality_b=nagasaki).exists()
+        return response.status_code, created == (response.status_code == CREATED)
+    if action == "update":
+        response = client.patch(detail, {"public_notes": "Port week every May."}, HTTP_IF_MATCH='"1"')
+        changed = TwinningAgreement.objects.get(pk=agreement.pk).public_notes == "Port week every May."
+        return response.status_code, changed == (response.status_code == OK)
+    if action == "replace":
+        body = _agreement_body(agreement, internal_notes="Rewritten by Nagasaki.")
+        response = client.put(detail, body, format="json", HTTP_IF_MATCH='"1"')
+        changed = TwinningAgreement.objects.get(pk=agreement.pk).internal_notes == "Rewritten by Nagasaki."
+        return response.status_code, changed == (response.status_code == OK)
+    if action == "change_status":
+        response = client.post(
+            f"{detail}change-status/",
+            {"status": "suspended", "on": "2012-09-01", "reason": "Budget freeze"},
+            HTTP_IF_MATCH='"1"',
+        )
+        changed = TwinningAgreement.objects.get(pk=agreement.pk).status == "suspended"
+        return response.status_code, changed == (response.status_code == OK)
+    if action == "delete":
+        response = client.delete(detail, HTTP_IF_MATCH='"1"')
+        gone = not TwinningAgreement.objects.filter(pk=agreement.pk).exists()
+        return response.status_code, gone == (response.status_code == NO_CONTENT)
+    if action == "log_activity":
+        response = client.post(
+            "/api/activities/",
+            {"agreement": agreement.pk, "occurred_on": "2024-05-01", "category": "economy", "title": "Port fair"},
+        )
+        logged = agreement.activities.filter(title="Port fair").exists()
+        return response.status_code, logged == (response.status_code == CREATED)
+    activity = ActivityFactory(agreement=agreement, title="Samba parade")
+    url = f"/api/activities/{activity.pk}/"
+    if action == "edit_activity":
+        response = client.patch(url, {"title": "Samba festival"}, HTTP_IF_MATCH='"1"')
+        changed = ActivityLog.objects.get(pk=activity.pk).title == "Samba festival"
+        return response.status_code, changed == (response.status_code == OK)
+    if action == "replace_activity":
+        response = client.put(url, _activity_body(activity, participants=40), format="json", HTTP_IF_MATCH='"1"')
+        changed = ActivityLog.objects.get(pk=activity.pk).participants == 40
+        return response.status_code, changed == (response.status_code == OK)
+    if action == "delete_activity":
+        response = client.delete(url, HTTP_IF_MATCH='"1"')
+        gone = not ActivityLog.objects.filter(pk=activity.pk).exists()
+        return response.status_code, gone == (response.status_code == NO_CONTENT)
+    raise AssertionError(action)
+
+
+#: action → expected answer for the staff of side B (deleting an agreement is for coordinators only).
+SIDE_B_WRITES = {
+    "create": CREATED,
+    "update": OK,
+    "replace": OK,
+    "change_status": OK,
+    "delete": FORBIDDEN,
+    "log_activity": CREATED,
+    "edit_activity": OK,
+    "replace_activity": OK,
+    "delete_activity": NO_CONTENT,
+}
+
+
+@pytest.mark.parametrize(("action", "expected"), SIDE_B_WRITES.items(), ids=SIDE_B_WRITES.keys())
+def test_staff_of_side_b_may_write_as_staff_of_side_a(
+    api, staff_of_nagasaki, nagasaki, side_b_agreement, action, expected
+):
+    status, consistent = _side_b_write(action, api(staff_of_nagasaki), side_b_agreement, nagasaki)
+
+    assert HTTPStatus(status) == expected
+    assert consistent, "the database does not match the answer"
+    if expected != FORBIDDEN:
+        assert ChangeRecord.objects.order_by("-pk").first().changed_by == staff_of_nagasaki
+
+
+@pytest.mark.parametrize("action", SIDE_B_WRITES)
+def test_staff_of_neither_side_may_not_write(api, side_b_agreement, nagasaki, sasebo, action):
+    """The control for the test above: the same writes by Sasebo's staff are refused."""
+    from registry.models import StaffAssignment
+    from tests.factories import UserFactory
+
+    staff_of_sasebo = UserFactory(username="staff_sasebo")
+    StaffAssignment.objects.create(user=staff_of_sasebo, municipality=sasebo)
+
+    status, consistent = _side_b_write(action, api(staff_of_sasebo), side_b_agreement, nagasaki)
+
+    assert HTTPStatus(status) == FORBIDDEN
+    assert consistent, "the database does not match the answer"
+
+
+def test_staff_of_side_b_read_its_internal_fields(api, staff_of_nagasaki, side_b_agreement, other_agreement):
+    activity = ActivityFactory(agreement=side_b_agreement, by=staff_of_nagasaki, title="Port fair")
+    client = api(staff_of_nagasaki)
+
+    rows = {row["id"]: row for row in client.get("/api/agreements/").json()["results"]}
+    detail = client.get(f"/api/agreements/{side_b_agreement.pk}/").json()
+    logged = client.get(f"/api/activities/{activity.pk}/").json()
+
+    assert rows[side_b_agreement.pk]["internal_notes"] == "Santos file: port exchange."
+    assert "internal_notes" not in rows[other_agreement.pk]
+    assert detail["internal_notes"] == "Santos file: port exchange."
+    assert logged["logged_by"] == "staff_nagasaki"
+    assert "logged_by" not in api(None).get(f"/api/activities/{activity.pk}/").json()

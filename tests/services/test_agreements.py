@@ -6,8 +6,8 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from registry.models import AgreementStatusChange, ChangeRecord, TwinningAgreement
-from registry.services.agreements import change_status, sign_agreement
-from tests.factories import AgreementFactory, ForeignCityFactory
+from registry.services.agreements import change_status, sign_agreement, update_agreement
+from tests.factories import ActivityFactory, AgreementFactory, ForeignCityFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -61,6 +61,37 @@ def test_change_status_refuses_date_before_signing_and_keeps_history():
     agreement.refresh_from_db()
     assert (agreement.status, agreement.status_changed_on, agreement.version) == ("suspended", dt.date(2012, 9, 1), 2)
     assert agreement.status_changes.count() == 2
+
+
+def test_change_status_refuses_a_date_before_the_last_recorded_change(coordinator):
+    agreement = AgreementFactory(signed_on=dt.date(2000, 4, 1))
+    change_status(agreement=agreement, status="suspended", on="2012-09-01", reason="territorial dispute")
+
+    with pytest.raises(ValidationError) as error:
+        change_status(agreement=agreement, status="active", on="2011-01-01", reason="talks resumed", by=coordinator)
+
+    assert "2012-09-01" in error.value.message_dict["on"][0]
+    agreement.refresh_from_db()
+    assert (agreement.status, agreement.status_changed_on, agreement.version) == ("suspended", dt.date(2012, 9, 1), 2)
+    assert list(agreement.status_changes.order_by("pk").values_list("to_status", "changed_on")) == [
+        ("active", dt.date(2000, 4, 1)),
+        ("suspended", dt.date(2012, 9, 1)),
+    ]
+    assert not ChangeRecord.objects.filter(object_id=agreement.pk, action="status", changed_by=coordinator).exists()
+
+
+def test_update_agreement_refuses_a_signing_date_after_logged_activities(coordinator):
+    agreement = AgreementFactory(signed_on=dt.date(2000, 4, 1))
+    ActivityFactory(agreement=agreement, occurred_on=dt.date(2005, 6, 1))
+
+    with pytest.raises(ValidationError) as error:
+        update_agreement(agreement=agreement, signed_on="2006", by=coordinator)
+
+    assert "signed_on" in error.value.message_dict
+    agreement.refresh_from_db()
+    assert (agreement.signed_on, agreement.signed_on_precision, agreement.version) == (dt.date(2000, 4, 1), "day", 1)
+    assert list(agreement.status_changes.values_list("changed_on", flat=True)) == [dt.date(2000, 4, 1)]
+    assert not ChangeRecord.objects.filter(action="update").exists()
 
 
 def test_clair_countable_only_when_all_three_hold(nagasaki):

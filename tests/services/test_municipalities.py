@@ -6,7 +6,9 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from registry.models import ChangeRecord, NetworkMembership, TwinningAgreement
-from registry.services.agreements import sign_agreement
+from registry.services.agreements import sign_agreement, update_agreement
+from registry.services.errors import StaleVersion
+from registry.services.memberships import update_membership
 from registry.services.municipalities import merge_municipality
 from tests.factories import (
     AgreementFactory,
@@ -47,6 +49,30 @@ def test_merge_moves_agreements_and_memberships_and_records_it(coordinator):
     assert ChangeRecord.objects.filter(
         action="merge", object_id=moved.pk, content_type__model="twinningagreement"
     ).get().changes == {"municipality_a_id": [town.pk, city.pk]}
+
+
+def test_merge_raises_the_version_of_every_row_it_changes():
+    town, city = MunicipalityFactory(tier="town"), MunicipalityFactory()
+    shared_partner = ForeignCityFactory()
+    moved = AgreementFactory(municipality_a=ForeignCityFactory(), municipality_b=town)
+    ended = AgreementFactory(municipality_a=town, municipality_b=shared_partner)
+    AgreementFactory(municipality_a=city, municipality_b=shared_partner)
+    network, shared_network = NetworkFactory(), NetworkFactory()
+    moved_membership = MembershipFactory(network=network, municipality=town)
+    ended_membership = MembershipFactory(network=shared_network, municipality=town)
+    MembershipFactory(network=shared_network, municipality=city)
+
+    merge_municipality(merged=town, successor=city, on="2005-03-22")
+
+    assert TwinningAgreement.objects.get(pk=moved.pk).version == 2
+    assert TwinningAgreement.objects.get(pk=ended.pk).version == 2
+    assert NetworkMembership.objects.get(pk=moved_membership.pk).version == 2
+    assert NetworkMembership.objects.get(pk=ended_membership.pk).version == 2
+    # A client still holding the version it read before the merger is told to reload.
+    with pytest.raises(StaleVersion):
+        update_agreement(agreement=moved, public_notes="edited from a stale form", expected_version=1)
+    with pytest.raises(StaleVersion):
+        update_membership(membership=moved_membership, role="observer", expected_version=1)
 
 
 def test_merge_ends_agreement_between_the_two_merging_authorities():
