@@ -21,6 +21,7 @@ from http import HTTPStatus
 from typing import Any
 
 from django.db import models
+from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import inline_serializer
 from rest_framework import serializers
@@ -181,3 +182,18 @@ def untagged_unions_are_any_of(result: dict[str, Any], **kwargs: Any) -> dict[st
         if "oneOf" in component and "discriminator" not in component:
             component["anyOf"] = component.pop("oneOf")
     return result
+
+
+class FilterHelpTextExtension(DjangoFilterExtension):
+    """django-filter's parameters with their help texts, also where a filter class gives its own schema
+    (StrictBooleanFilter, IdFilter…): drf-spectacular drops the description of an overridden schema."""
+
+    priority = 1  # before drf-spectacular's own DjangoFilterExtension
+
+    def resolve_filter_field(self, auto_schema, model, filterset_class, field_name, filter_field):  # type: ignore[no-untyped-def]
+        parameters = super().resolve_filter_field(auto_schema, model, filterset_class, field_name, filter_field)
+        help_text = filter_field.extra.get("help_text")
+        for parameter in parameters:
+            if help_text and not parameter.get("description"):
+                parameter["description"] = str(help_text)
+        return parameters

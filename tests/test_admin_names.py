@@ -76,8 +76,10 @@ def test_municipality_country_filter_ignores_what_is_not_a_code(signed_in):
 
     response = signed_in.get(url, {"country": "K\x00"})
 
-    assert response.status_code == HTTPStatus.OK  # PostgreSQL refuses NUL in a string: never sent to it
-    assert [m.name for m in response.context["cl"].result_list] == ["Seoul"]
+    # PostgreSQL refuses NUL in a string: never sent to it. The admin's guard answers junk with
+    # Django's own "invalid lookup" redirect (registry.admin_params), as for every list filter.
+    assert response.status_code == HTTPStatus.FOUND
+    assert response["Location"].endswith("?e=1")
 
 
 def test_agreement_partner_country_filter_offers_names(signed_in):

@@ -21,6 +21,10 @@ from tests.factories import (
     UserFactory,
 )
 
+# The API's answers against its schema do not depend on the database (the other tests cover both):
+# run once, in the SQLite pass (Makefile), to keep CI short.
+pytestmark = pytest.mark.fuzz
+
 schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
 
 SHORT = settings(

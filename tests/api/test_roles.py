@@ -192,41 +192,6 @@ def side_b_agreement(nagasaki):
     )
 
 
-def _activity_body(activity: ActivityLog, **changes) -> dict:
-    """Every field of the activity's edit form (a full PUT), with `changes`."""
-    body = {
-        "occurred_on": activity.occurred_on.isoformat(),
-        "category": activity.category,
-        "title": activity.title,
-        "description": activity.description,
-        "direction": activity.direction,
-        "participants": activity.participants,
-        "evidence_url": activity.evidence_url,
-    }
-    return {**body, **changes}
-
-
-def _agreement_body(agreement: TwinningAgreement, **changes) -> dict:
-    """Every field of the agreement's edit form (a full PUT), with `changes`."""
-    body = {
-        "kind": agreement.kind,
-        "signed_on": agreement.signed_on_display,
-        "signed_on_precision": agreement.signed_on_precision,
-        "expires_on": agreement.expires_on,
-        "heads_signed": agreement.heads_signed,
-        "fields_unrestricted": agreement.fields_unrestricted,
-        "assembly_approved": agreement.assembly_approved,
-        "exchange_fields": agreement.exchange_fields,
-        "public_notes": agreement.public_notes,
-        "internal_notes": agreement.internal_notes,
-        "internal_contact": agreement.internal_contact,
-        "source_url": agreement.source_url,
-        "needs_review": agreement.needs_review,
-        "review_note": agreement.review_note,
-    }
-    return {**body, **changes}
-
-
 def _side_b_write(action: str, client, agreement: TwinningAgreement, nagasaki) -> tuple[int, bool]:
     """Perform `action` on `agreement`; return the status and whether the database agrees with it."""
     detail = f"/api/agreements/{agreement.pk}/"
@@ -242,11 +207,6 @@ def _side_b_write(action: str, client, agreement: TwinningAgreement, nagasaki) -
     if action == "update":
         response = client.patch(detail, {"public_notes": "Port week every May."}, HTTP_IF_MATCH='"1"')
         changed = TwinningAgreement.objects.get(pk=agreement.pk).public_notes == "Port week every May."
-        return response.status_code, changed == (response.status_code == OK)
-    if action == "replace":
-        body = _agreement_body(agreement, internal_notes="Rewritten by Nagasaki.")
-        response = client.put(detail, body, format="json", HTTP_IF_MATCH='"1"')
-        changed = TwinningAgreement.objects.get(pk=agreement.pk).internal_notes == "Rewritten by Nagasaki."
         return response.status_code, changed == (response.status_code == OK)
     if action == "change_status":
         response = client.post(
@@ -273,10 +233,6 @@ def _side_b_write(action: str, client, agreement: TwinningAgreement, nagasaki) -
         response = client.patch(url, {"title": "Samba festival"}, HTTP_IF_MATCH='"1"')
         changed = ActivityLog.objects.get(pk=activity.pk).title == "Samba festival"
         return response.status_code, changed == (response.status_code == OK)
-    if action == "replace_activity":
-        response = client.put(url, _activity_body(activity, participants=40), format="json", HTTP_IF_MATCH='"1"')
-        changed = ActivityLog.objects.get(pk=activity.pk).participants == 40
-        return response.status_code, changed == (response.status_code == OK)
     if action == "delete_activity":
         response = client.delete(url, HTTP_IF_MATCH='"1"')
         gone = not ActivityLog.objects.filter(pk=activity.pk).exists()
@@ -288,12 +244,10 @@ def _side_b_write(action: str, client, agreement: TwinningAgreement, nagasaki) -
 SIDE_B_WRITES = {
     "create": CREATED,
     "update": OK,
-    "replace": OK,
     "change_status": OK,
     "delete": FORBIDDEN,
     "log_activity": CREATED,
     "edit_activity": OK,
-    "replace_activity": OK,
     "delete_activity": NO_CONTENT,
 }
 
