@@ -30,6 +30,8 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 from rest_framework.request import Request
 
+from api.pagination import RegistryPagination
+
 from .renderers import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, csv_chunks, write_xlsx
 
 #: The formats that export every row of a list or report.
@@ -52,10 +54,17 @@ FORMAT_PARAMETER = OpenApiParameter(
 
 
 def export_format(request: Request) -> str | None:
-    """`csv` or `xlsx` when content negotiation chose an export format for this request, else None."""
+    """`csv` or `xlsx` when content negotiation chose an export format for this request, else None.
+
+    An export is every row, so it ignores the paging parameters; a malformed `page_size` is still a
+    400 naming it, as on the JSON pages (the schema says it is a whole number).
+    """
     renderer = getattr(request, "accepted_renderer", None)
     format_ = getattr(renderer, "format", None)
-    return format_ if format_ in EXPORT_FORMATS else None
+    if format_ not in EXPORT_FORMATS:
+        return None
+    RegistryPagination().get_page_size(request)
+    return format_
 
 
 def serializer_columns(serializer: serializers.Serializer, prefix: str = "") -> list[str]:

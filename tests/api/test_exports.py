@@ -16,6 +16,7 @@ import openpyxl
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
 
 from api import exports
 from api.pagination import RegistryPagination
@@ -457,3 +458,13 @@ def test_format_suffix_exports_too(api, own_agreement, other_agreement, format_)
     assert by_suffix["Content-Disposition"] == f'attachment; filename="agreements.{format_}"'
     table = csv_table if format_ == "csv" else xlsx_table
     assert table(by_suffix) == table(export(client, "/api/agreements/", {}, format_))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("export", ["csv", "xlsx"])
+def test_export_refuses_a_malformed_page_size_as_the_pages_do(export):
+    """An export ignores paging, but `page_size=false` is still a 400 naming it (found by schemathesis)."""
+    response = APIClient().get("/api/networks/", {"format": export, "page_size": "false"})
+
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert response.status_code == APIClient().get("/api/networks/", {"page_size": "false"}).status_code
