@@ -8,6 +8,7 @@ issue 3 and DESIGN.md ("Rules"); the row-level ones live in the QuerySet methods
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -67,6 +68,37 @@ def _check_basis(basis: str) -> None:
         )
 
 
+def counted_authorities(
+    *,
+    country: str,
+    as_of: dt.date,
+    tiers: Sequence[str],
+    basis: str,
+    include_domestic: bool,
+    years: int,
+    grace_years: int,
+    exclude_demo: bool,
+) -> QuerySet[Municipality]:
+    """The authorities of `country` on `tiers` existing on `as_of`, with the coverage audit's
+    per-authority counts (MunicipalityQuerySet.with_coverage_counts), unordered: what coverage()
+    and coverage_by_prefecture() aggregate."""
+    return (
+        Municipality.objects.of_country(country)
+        .existing(as_of=as_of)
+        .filter(tier__in=tiers)
+        .order_by()
+        .with_coverage_counts(
+            country=country,
+            as_of=as_of,
+            basis=basis,
+            include_domestic=include_domestic,
+            years=years,
+            grace_years=grace_years,
+            exclude_demo=exclude_demo,
+        )
+    )
+
+
 def coverage(
     *,
     country: str,
@@ -94,22 +126,16 @@ def coverage(
     country = country.upper()
     _check_basis(basis)
     tiers = tiers_of(country)
-    authorities = (
-        Municipality.objects.of_country(country)
-        .existing(as_of=as_of)
-        .filter(tier__in=tiers)
-        .order_by()
-        .with_coverage_counts(
-            country=country,
-            as_of=as_of,
-            basis=basis,
-            include_domestic=include_domestic,
-            years=years,
-            grace_years=grace_years,
-            exclude_demo=exclude_demo,
-        )
-        .values("pk", "tier", "agreement_count", "has_live", *(() if exclude_demo else ("has_live_without_demo",)))
-    )
+    authorities = counted_authorities(
+        country=country,
+        as_of=as_of,
+        tiers=tiers,
+        basis=basis,
+        include_domestic=include_domestic,
+        years=years,
+        grace_years=grace_years,
+        exclude_demo=exclude_demo,
+    ).values("pk", "tier", "agreement_count", "has_live", *(() if exclude_demo else ("has_live_without_demo",)))
     # Live with the demo rows and not without them, or the reverse (only with odd windows: a demo
     # activity can make a new agreement dormant).
     on_demo = Q(has_live=True, has_live_without_demo=False) | Q(has_live=False, has_live_without_demo=True)
@@ -462,22 +488,16 @@ def coverage_by_prefecture(
         .order_by("lg_code", "name", "pk")
         .values("pk", "name", "name_en", "lg_code")
     )
-    authorities = (
-        Municipality.objects.of_country(country)
-        .existing(as_of=as_of)
-        .filter(tier__in=tiers)
-        .order_by()
-        .with_coverage_counts(
-            country=country,
-            as_of=as_of,
-            basis=basis,
-            include_domestic=include_domestic,
-            years=years,
-            grace_years=grace_years,
-            exclude_demo=exclude_demo,
-        )
-        .values("pk", "parent_id", "agreement_count", "has_live")
-    )
+    authorities = counted_authorities(
+        country=country,
+        as_of=as_of,
+        tiers=tiers,
+        basis=basis,
+        include_domestic=include_domestic,
+        years=years,
+        grace_years=grace_years,
+        exclude_demo=exclude_demo,
+    ).values("pk", "parent_id", "agreement_count", "has_live")
     # The ORM cannot group over its own annotations' subqueries without repeating them, so the
     # grouping is SQL over the queryset (as partner_countries does); the rules stay in it.
     sql, params = authorities.query.sql_with_params()

@@ -14,8 +14,9 @@ from typing import Any
 from django.db.models import TextChoices
 from django.utils.translation import gettext_lazy as _
 
-from registry.models import Municipality, tiers_of
+from registry.models import tiers_of
 from registry.models.agreements import CountingBasis
+from registry.services.audits import counted_authorities
 
 
 class Standing(TextChoices):
@@ -49,18 +50,24 @@ def standings(
 
     `codes` maps the 5-digit local government code (the 6-digit code without its check digit, as
     the boundary file keys its shapes) to `[standing index in STANDING_ORDER, pk, latitude,
-    longitude]` (the point draws the few small islands whose shapes the simplified boundaries lost); `counts` gives
-    the authorities per standing (the legend). Authorities without a code are left out (they have
+    longitude]` (the point draws the few small islands whose shapes the simplified boundaries
+    lost); `counts` gives the authorities per standing (the legend). Authorities without a code are left out (they have
     no shape to colour).
     """
     country = country.upper()
     tiers = [tier for tier in tiers_of(country) if tier != "prefecture"]
     rows = (
-        Municipality.objects.of_country(country)
-        .existing(as_of=as_of)
-        .filter(tier__in=tiers, lg_code__isnull=False)
-        .order_by()
-        .with_coverage_counts(country=country, as_of=as_of, basis=basis, years=years, grace_years=grace_years)
+        counted_authorities(
+            country=country,
+            as_of=as_of,
+            tiers=tiers,
+            basis=basis,
+            include_domestic=False,
+            years=years,
+            grace_years=grace_years,
+            exclude_demo=False,
+        )
+        .filter(lg_code__isnull=False)
         .values_list("pk", "lg_code", "agreement_count", "has_live", "latitude", "longitude")
     )
     codes: dict[str, list[int | float | None]] = {}
