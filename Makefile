@@ -91,16 +91,17 @@ fuzz: venv
 
 # Front-end libraries, pinned in package.json / package-lock.json, copied from the npm registry into
 # the project's static files with a SHA-256 manifest, and committed: `make run` and the tests need no
-# npm. Run again after changing a version in package.json (then commit what it wrote).
+# npm. Run again after changing a version in package.json (then commit what it wrote). The source maps
+# come along: the scripts name them, and collectstatic's hashed storage refuses a missing one.
 VENDOR := registry/static/vendor
 vendor:
 	npm ci --no-audit --no-fund
 	rm -rf $(VENDOR) tests/vendor
 	mkdir -p $(VENDOR)/leaflet/images $(VENDOR)/topojson-client $(VENDOR)/chart.js $(VENDOR)/world-atlas tests/vendor/axe-core
-	cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css node_modules/leaflet/LICENSE $(VENDOR)/leaflet/
+	cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.js.map node_modules/leaflet/dist/leaflet.css node_modules/leaflet/LICENSE $(VENDOR)/leaflet/
 	cp node_modules/leaflet/dist/images/*.png $(VENDOR)/leaflet/images/
 	cp node_modules/topojson-client/dist/topojson-client.min.js node_modules/topojson-client/LICENSE $(VENDOR)/topojson-client/
-	cp node_modules/chart.js/dist/chart.umd.min.js node_modules/chart.js/LICENSE.md $(VENDOR)/chart.js/
+	cp node_modules/chart.js/dist/chart.umd.min.js node_modules/chart.js/dist/chart.umd.min.js.map node_modules/chart.js/LICENSE.md $(VENDOR)/chart.js/
 	cp node_modules/world-atlas/countries-110m.json node_modules/world-atlas/LICENSE $(VENDOR)/world-atlas/
 	cp node_modules/axe-core/axe.min.js node_modules/axe-core/LICENSE tests/vendor/axe-core/
 	cd $(VENDOR) && find . -type f ! -name MANIFEST.sha256 | LC_ALL=C sort | xargs sha256sum > MANIFEST.sha256

@@ -48,3 +48,20 @@ def test_templates_load_nothing_from_another_origin():
         for match in loads_from_outside.finditer(template.read_text())
     ]
     assert offending == []
+
+
+def test_static_files_collect_hashed_and_compressed(tmp_path, settings):
+    """What a deployment serves: collectstatic with whitenoise's hashed, compressed storage succeeds
+    (it refuses a script that names a missing file, such as a source map) and hashes the vendored files."""
+    from django.core.management import call_command
+
+    settings.STATIC_ROOT = tmp_path
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
+    # (Django's setting_changed receiver resets the static files storage, now and after the test.)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    hashed = list((tmp_path / "vendor" / "leaflet").glob("leaflet.*.js.gz"))
+    assert hashed, "leaflet.js was not hashed and compressed"
+    assert (tmp_path / "staticfiles.json").exists()
