@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from registry.models import JAPAN_TIERS, Municipality, Tier
 from registry.models.agreements import CountingBasis
 from registry.services.dates import check_as_of, today
+from registry.templatetags.registry_pages import local_name
 
 #: Choices of the "has partners" filter.
 HAS_PARTNERS_CHOICES = [("", _("Any")), ("yes", _("With partners")), ("no", _("Without partners"))]
@@ -23,11 +24,7 @@ def _japanese_tier_choices() -> list[tuple[str, str]]:
 
 class PrefectureChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Municipality) -> str:
-        from django.utils.translation import get_language
-
-        if (get_language() or "").startswith("ja") or not obj.name_en:
-            return obj.name
-        return obj.name_en
+        return local_name(obj)  # the name a reader of the page's language knows
 
 
 def prefecture_field() -> PrefectureChoiceField:

@@ -15,7 +15,6 @@ from django.db.models import Case, Count, F, Q, When
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
@@ -23,6 +22,7 @@ from registry.models import ActivityLog, Municipality, Network, NetworkMembershi
 from registry.models.agreements import CountingBasis
 from registry.services import audits, standing
 from registry.services.dates import today, years_before
+from registry.templatetags.registry_pages import local_name, other_name
 
 from .cache import cached_figures
 from .forms import AsOfForm, DirectoryForm, GapsForm
@@ -67,16 +67,11 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def _suggestion(municipality: Municipality) -> dict[str, Any]:
-    japanese = (get_language() or "").startswith("ja")
-    name = municipality.name if japanese else (municipality.name_en or municipality.name)
-    other = municipality.name_en if japanese else municipality.name
     return {
-        "name": name,
-        "other": other if other and other != name else "",
+        "name": local_name(municipality),
+        "other": other_name(municipality),
         "country": municipality.country,
-        "parent": (municipality.parent.name if japanese else municipality.parent.name_en or municipality.parent.name)
-        if municipality.parent
-        else "",
+        "parent": local_name(municipality.parent),
         "url": reverse("pages:municipality", args=[municipality.pk]),
     }
 
