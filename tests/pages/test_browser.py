@@ -132,6 +132,11 @@ def _check_page(driver, live_server, name: str, width: int = 1280) -> dict:
     height = driver.execute_script("return document.documentElement.scrollHeight")
     overflow = driver.execute_script("return document.documentElement.scrollWidth") - width
     driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {**metrics, "height": min(height, 6000)})
+    # A resize makes Leaflet redraw its canvas on the next frames: let it, then take the picture.
+    driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(done, 400)));"
+    )
     driver.save_screenshot(str(SCREENSHOTS / f"{name}.png"))
     driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
     return {"outside": outside, "errors": errors, "violations": violations, "overflow": max(overflow, 0)}
