@@ -8,7 +8,8 @@
   // "gaps" mode: only the authorities without a partner stand out.
   var COLOURS = el.dataset.mode === "gaps" ? ["#b3261e", "#dde2e8", "#dde2e8"] : ["#c9ced6", "#e0902b", "#1f8a5b"];
   var NAMES = ["none", "name_only", "live"];
-  var map = L.map(el, { preferCanvas: true, zoomSnap: 0.25, minZoom: 4, maxZoom: 11, attributionControl: true });
+  // SVG, not canvas: Leaflet's canvas renderer drew nothing visible at phone width (mobile).
+  var map = L.map(el, { preferCanvas: false, zoomSnap: 0.25, minZoom: 4, maxZoom: 11, attributionControl: true });
   map.attributionControl.setPrefix(false);
   map.attributionControl.addAttribution("「国土数値情報（行政区域データ）」（国土交通省）を加工して作成");
   map.fitBounds([[30.5, 128.5], [45.6, 146]]);

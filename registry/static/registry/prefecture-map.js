@@ -12,7 +12,8 @@
     for (var i = 0; i < STEPS.length; i++) if (rate >= STEPS[i][0]) return STEPS[i][1];
     return STEPS[STEPS.length - 1][1];
   }
-  var map = L.map(el, { preferCanvas: true, zoomSnap: 0.25, minZoom: 4, maxZoom: 9 });
+  // SVG, not canvas: Leaflet's canvas renderer drew nothing visible at phone width (mobile).
+  var map = L.map(el, { preferCanvas: false, zoomSnap: 0.25, minZoom: 4, maxZoom: 9 });
   map.attributionControl.setPrefix(false);
   map.attributionControl.addAttribution("「国土数値情報（行政区域データ）」（国土交通省）を加工して作成");
   map.fitBounds([[26, 127.5], [45.6, 146]]);
