@@ -13,7 +13,9 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.cache import cache
+from django.core.paginator import Paginator
 from django.db.models import Max
+from django.utils.functional import cached_property
 
 from registry.models import ChangeRecord
 
@@ -26,8 +28,27 @@ def data_version() -> int:
     return ChangeRecord.objects.aggregate(newest=Max("pk"))["newest"] or 0
 
 
-def cached_figures(name: str, *, as_of: dt.date, compute: Callable[[], Any], **params: Any) -> Any:
-    """`compute()` for `name` with `params` on `as_of`, from the cache while the data is unchanged."""
+def cached_figures(
+    name: str, *, as_of: dt.date, compute: Callable[[], Any], version: int | None = None, **params: Any
+) -> Any:
+    """`compute()` for `name` with `params` on `as_of`, from the cache while the data is unchanged.
+
+    `version`: the data version when the caller has read it already (a page with several cached
+    figures reads it once)."""
+    if version is None:
+        version = data_version()
     parts = [f"{key}={value}" for key, value in sorted(params.items())]
-    key = ":".join(["registry", "pages", name, as_of.isoformat(), str(data_version()), *parts])
+    key = ":".join(["registry", "pages", name, as_of.isoformat(), str(version), *parts])
     return cache.get_or_set(key, compute, timeout=DAY)
+
+
+class CountedPaginator(Paginator):
+    """A paginator told its count (a cached figure) instead of counting the rows again."""
+
+    def __init__(self, object_list: Any, per_page: int, *, count: int) -> None:
+        super().__init__(object_list, per_page)
+        self._known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self._known_count

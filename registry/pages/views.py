@@ -24,8 +24,9 @@ from registry.services import audits, standing
 from registry.services.dates import today, years_before
 from registry.templatetags.registry_pages import local_name, other_name
 
-from .cache import cached_figures
+from .cache import CountedPaginator, cached_figures, data_version
 from .forms import AsOfForm, DirectoryForm, GapsForm
+from .links import page_url
 
 #: The home country the public pages audit (the reports' default).
 HOME_COUNTRY = "JP"
@@ -72,7 +73,7 @@ def _suggestion(municipality: Municipality) -> dict[str, Any]:
         "other": other_name(municipality),
         "country": municipality.country,
         "parent": local_name(municipality.parent),
-        "url": reverse("pages:municipality", args=[municipality.pk]),
+        "url": page_url("pages:municipality", municipality.pk),
     }
 
 
@@ -100,6 +101,10 @@ def standing_map_data(request: HttpRequest) -> JsonResponse:
     return JsonResponse({**data, "url": reverse("pages:municipality", args=[0])})
 
 
+#: The columns of an authority that name and link it (a list of partners of partners needs no more).
+_NAMED = ("", "__name", "__name_en", "__country")
+
+
 @require_GET
 def municipality(request: HttpRequest, pk: int) -> HttpResponse:
     """One authority: names, tier, its partners with vitality on a world map, recent public activity,
@@ -108,17 +113,18 @@ def municipality(request: HttpRequest, pk: int) -> HttpResponse:
     place = get_object_or_404(Municipality.objects.select_related("parent", "successor"), pk=pk)
     agreements = list(
         TwinningAgreement.objects.involving(place)
-        .with_sides()
+        .select_related("municipality_a", "municipality_b")
         .with_vitality(as_of=as_of)
         .order_by(F("signed_on").asc(nulls_last=True), "pk")
     )
     partners = [{"agreement": agreement, "partner": agreement.other_side(place)} for agreement in agreements]
     partner_ids = [row["partner"].pk for row in partners]
+    by_pk = {agreement.pk: agreement for agreement in agreements}
     activities = list(
-        ActivityLog.objects.filter(agreement__in=[a.pk for a in agreements])
-        .select_related("agreement__municipality_a", "agreement__municipality_b")
-        .order_by("-occurred_on", "-pk")[:RECENT_ACTIVITIES]
+        ActivityLog.objects.filter(agreement__in=list(by_pk)).order_by("-occurred_on", "-pk")[:RECENT_ACTIVITIES]
     )
+    for activity in activities:
+        activity.agreement = by_pk[activity.agreement_id]  # with its sides, read above
     memberships = list(
         NetworkMembership.objects.filter(municipality=place).select_related("network").order_by("network__name")
     )
@@ -126,7 +132,8 @@ def municipality(request: HttpRequest, pk: int) -> HttpResponse:
         TwinningAgreement.objects.active_on(as_of)
         .filter(Q(municipality_a__in=partner_ids) | Q(municipality_b__in=partner_ids))
         .exclude(Q(municipality_a=place) | Q(municipality_b=place))
-        .with_sides()
+        .select_related("municipality_a", "municipality_b")
+        .only(*(f"{side}{field}" for side in ("municipality_a", "municipality_b") for field in _NAMED))
         .order_by("pk")[: PARTNERS_OF_PARTNERS * 4]
     )
     known = {place.pk, *partner_ids}
@@ -170,9 +177,13 @@ def municipality_by_code(request: HttpRequest, lg_code: str) -> HttpResponse:
     return redirect("pages:municipality", pk=place.pk, permanent=True)
 
 
-def _page(request: HttpRequest, queryset: Any, *, per_page: int = 50, param: str = "page") -> Page:
-    """One page of `queryset` (a bad or too large page number gives the nearest page, never a 500)."""
-    return Paginator(queryset, per_page).get_page(request.GET.get(param))
+def _page(
+    request: HttpRequest, queryset: Any, *, per_page: int = 50, param: str = "page", count: int | None = None
+) -> Page:
+    """One page of `queryset` (a bad or too large page number gives the nearest page, never a 500);
+    `count`: the number of rows when a cached figure knows it (no count query)."""
+    paginator = Paginator(queryset, per_page) if count is None else CountedPaginator(queryset, per_page, count=count)
+    return paginator.get_page(request.GET.get(param))
 
 
 @require_GET
@@ -250,8 +261,9 @@ COUNTRY_PAGE = 100
 @require_GET
 def country(request: HttpRequest, code: str) -> HttpResponse:
     """Every link between the home country and one country: counts, the links by the home side's
-    prefecture (page by page, in prefecture order) on a world map. Four queries: the counts, the
-    page's count and rows, whether demo activity exists."""
+    prefecture (page by page, in prefecture order) on a world map. Four queries: the data version,
+    the counts and the links' order (a cached figure: none while the data is unchanged), the page's
+    links with their sides and vitality."""
     code = code.upper()
     if len(code) != 2 or not code.isalpha() or code == HOME_COUNTRY:
         raise Http404
@@ -260,32 +272,38 @@ def country(request: HttpRequest, code: str) -> HttpResponse:
         Q(country_a=HOME_COUNTRY, country_b=code) | Q(country_a=code, country_b=HOME_COUNTRY)
     )
     home_is_a = Q(country_a=HOME_COUNTRY)
-    counts = links.with_vitality(as_of=as_of).aggregate(
-        links=Count("pk"),
-        active=Count("pk", filter=Q(status="active")),
-        # Not named `in_name_only`: an aggregate's name would shadow the annotation it filters on.
-        silent=Count("pk", filter=Q(in_name_only=True)),
-        on_demo=Count("pk", filter=Q(vitality_rests_on_demo=True)),
-        home_authorities=Count(
-            Case(When(home_is_a, then=F("municipality_a")), default=F("municipality_b")), distinct=True
-        ),
-        partner_authorities=Count(
-            Case(When(home_is_a, then=F("municipality_b")), default=F("municipality_a")), distinct=True
-        ),
-    )
-    if not counts["links"] and not Municipality.objects.of_country(code).exists():
-        raise Http404
-    ordered = (
-        links.with_sides()
-        .with_vitality(as_of=as_of)
-        .order_by(
+
+    def figures() -> dict[str, Any]:
+        counts = links.with_vitality(as_of=as_of).aggregate(
+            links=Count("pk"),
+            active=Count("pk", filter=Q(status="active")),
+            # Not named `in_name_only`: an aggregate's name would shadow the annotation it filters on.
+            silent=Count("pk", filter=Q(in_name_only=True)),
+            on_demo=Count("pk", filter=Q(vitality_rests_on_demo=True)),
+            home_authorities=Count(
+                Case(When(home_is_a, then=F("municipality_a")), default=F("municipality_b")), distinct=True
+            ),
+            partner_authorities=Count(
+                Case(When(home_is_a, then=F("municipality_b")), default=F("municipality_a")), distinct=True
+            ),
+        )
+        # The links in page order, by the home side's prefecture: ordering thousands of links joined
+        # to both sides costs more than the page itself, so the order is a figure cached with the counts.
+        order = links.order_by(
             Case(
                 When(home_is_a, then=F("municipality_a__parent__lg_code")), default=F("municipality_b__parent__lg_code")
             ).asc(nulls_last=True),
             "pk",
         )
-    )
-    page = _page(request, ordered, per_page=COUNTRY_PAGE)
+        return {"counts": counts, "ids": list(order.values_list("pk", flat=True))}
+
+    shared = cached_figures("country", as_of=as_of, compute=figures, country=HOME_COUNTRY, partner_country=code)
+    counts = shared["counts"]
+    if not counts["links"] and not Municipality.objects.of_country(code).exists():
+        raise Http404
+    page = _page(request, shared["ids"], per_page=COUNTRY_PAGE)
+    on_page = links.with_sides().with_vitality(as_of=as_of).in_bulk(page.object_list)
+    page.object_list = [on_page[pk] for pk in page.object_list if pk in on_page]
     rows = []
     for link in page.object_list:
         home, partner = (
@@ -314,7 +332,7 @@ def _point(place: Municipality) -> dict[str, Any]:
         "name": place.name_en or place.name,
         "lat": place.latitude,
         "lng": place.longitude,
-        "url": reverse("pages:municipality", args=[place.pk]),
+        "url": page_url("pages:municipality", place.pk),
     }
 
 
@@ -374,11 +392,25 @@ def gaps(request: HttpRequest) -> HttpResponse:
         prefecture=data["prefecture"].pk if data["prefecture"] else None,
     )
     foreign = audits.gaps_foreign(country=HOME_COUNTRY, as_of=as_of, partner_country=data["partner_country"] or None)
+    version = data_version()
     partner_rows = cached_figures(
         "partner-countries",
         as_of=as_of,
+        version=version,
         compute=lambda: audits.partner_countries(country=HOME_COUNTRY, as_of=as_of)["rows"],
         country=HOME_COUNTRY,
+    )
+    # Counting the foreign authorities without a home partner reads every foreign authority: the
+    # counts are figures shared by every reader, cached like the others (the pages are not).
+    counts = cached_figures(
+        "gaps-counts",
+        as_of=as_of,
+        version=version,
+        compute=lambda: {"authorities": authorities.count(), "foreign": foreign.count()},
+        country=HOME_COUNTRY,
+        tier=data["tier"],
+        prefecture=data["prefecture"].pk if data["prefecture"] else "",
+        partner_country=data["partner_country"],
     )
     query = request.GET.copy()
     query.pop("page", None)
@@ -386,8 +418,8 @@ def gaps(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "as_of": as_of,
-        "authorities": _page(request, authorities),
-        "foreign": _page(request, foreign, param="fpage"),
+        "authorities": _page(request, authorities, count=counts["authorities"]),
+        "foreign": _page(request, foreign, param="fpage", count=counts["foreign"]),
         "partner_country": data["partner_country"],
         "partner_countries": [row["partner_country"] for row in partner_rows],
         "query": query.urlencode(),

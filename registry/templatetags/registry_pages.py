@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from django import template
+from django.db.models import Model
 from django.urls import translate_url
 from django.utils.formats import date_format
+from django.utils.html import format_html
 from django.utils.translation import get_language, pgettext
 
 from registry import countries as registry_countries
 from registry.models import Municipality
 from registry.models.agreements import DatePrecision
+from registry.pages.links import page_url
 
 register = template.Library()
 
@@ -39,6 +43,40 @@ def other_name(municipality: Municipality | None) -> str:
     shown = local_name(municipality)
     other = municipality.name_en if _is_japanese() else municipality.name
     return other if other and other != shown else ""
+
+
+@functools.lru_cache(maxsize=512)
+def _choice_label(model: type[Model], field_name: str, value: object, language: str | None) -> str:
+    return str(dict(model._meta.get_field(field_name).flatchoices).get(value, value))
+
+
+@register.filter
+def display(instance: Model, field_name: str) -> str:
+    """`instance.get_<field>_display()`, remembered per language: Django's own hashes every lazily
+    translated choice of the field on each call, which on a page of a hundred rows costs more than
+    the rest of the row."""
+    value = getattr(instance, field_name)
+    if value is None or value == "":
+        return "" if value is None else value
+    return _choice_label(type(instance), field_name, value, get_language())
+
+
+@register.simple_tag
+def place_link(place: Municipality) -> str:
+    """A link to an authority's page named as local_name, with its name in the other script beside it."""
+    other = other_name(place)
+    return format_html(
+        '<a href="{}">{}</a>{}',
+        page_url("pages:municipality", place.pk),
+        local_name(place),
+        format_html(' <span class="muted">{}</span>', other) if other else "",
+    )
+
+
+@register.simple_tag(name="page_url")
+def page_url_tag(name: str, pk: int) -> str:
+    """`{% url name pk %}` for the pages addressed by a key, without resolving the patterns per row."""
+    return page_url(name, pk)
 
 
 @register.simple_tag

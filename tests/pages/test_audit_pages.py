@@ -144,11 +144,15 @@ def test_country_page_lists_links_grouped_by_prefecture(client, world, nagasaki)
 
 
 def test_country_page_costs_a_constant_number_of_queries(client, world, django_assert_num_queries):
-    # counts (1), the page: count (1) and links with sides, prefecture and vitality (1)
-    with django_assert_num_queries(3):
-        client.get("/en/countries/US/")
-    AgreementFactory.create_batch(3)
-    with django_assert_num_queries(3):
+    # data version (1), counts (1), the links' order (1), the page's links with sides and vitality (1)
+    with django_assert_num_queries(4):
+        before = client.get("/en/countries/US/").context["counts"]["links"]
+    AgreementFactory.create_batch(3)  # through the service: a new data version, the cached figures recomputed
+    with django_assert_num_queries(4):
+        response = client.get("/en/countries/US/")
+    assert response.context["counts"]["links"] == before + 3
+    assert len(response.context["rows"]) == before + 3
+    with django_assert_num_queries(2):  # unchanged data: counts and order from the cache
         client.get("/en/countries/US/")
 
 
@@ -214,13 +218,15 @@ def test_gaps_page_lists_authorities_without_a_partner(client, world, nagasaki):
 
 
 def test_gaps_page_costs_a_constant_number_of_queries(client, world, django_assert_num_queries):
-    # data version (1), partner countries (1), authorities: count + page (2), foreign: count + page (2),
-    # prefecture choices (1)
+    # data version (1), partner countries (1), the two lists' counts (2), their pages (2), prefecture choices (1)
     with django_assert_num_queries(7):
-        client.get("/en/gaps/")
+        before = client.get("/en/gaps/").context["foreign"].paginator.count
     MunicipalityFactory.create_batch(3)
     AgreementFactory.create_batch(3)  # through the service: a new data version
     with django_assert_num_queries(7):
+        response = client.get("/en/gaps/")
+    assert response.context["foreign"].paginator.count == before  # three foreign cities, each with a partner
+    with django_assert_num_queries(4):  # unchanged data: partner countries and counts from the cache
         client.get("/en/gaps/")
 
 
