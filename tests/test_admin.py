@@ -519,3 +519,15 @@ def test_admin_refuses_a_new_country_for_an_authority_with_agreements(coordinato
     assert "country cannot change" in str(response.context["adminform"].form.errors["country"])
     saint_paul.refresh_from_db()
     assert saint_paul.country == "US"
+
+
+def test_an_admin_edit_shows_at_once_on_the_cached_public_pages(coordinator_client, nagasaki, saint_paul):
+    AgreementFactory(municipality_a=nagasaki, municipality_b=saint_paul)
+    for path in (f"/en/municipalities/{saint_paul.pk}/", f"/en/municipalities/{nagasaki.pk}/", "/en/countries/US/"):
+        assert "Saint Paul" in coordinator_client.get(path).content.decode()  # rendered and cached
+    url = reverse("admin:registry_municipality_change", args=[saint_paul.pk])
+    response = coordinator_client.post(url, page_post_data(coordinator_client.get(url), name="St. Paul, Minnesota"))
+    assert response.status_code == HTTPStatus.FOUND
+    for path in (f"/en/municipalities/{saint_paul.pk}/", f"/en/municipalities/{nagasaki.pk}/", "/en/countries/US/"):
+        html = coordinator_client.get(path).content.decode()
+        assert "St. Paul, Minnesota" in html, path

@@ -15,7 +15,11 @@ from typing import Any
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Max
+from django.http import HttpRequest
+from django.template.loader import render_to_string
 from django.utils.functional import cached_property
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 
 from registry.models import ChangeRecord
 
@@ -40,6 +44,30 @@ def cached_figures(
     parts = [f"{key}={value}" for key, value in sorted(params.items())]
     key = ":".join(["registry", "pages", name, as_of.isoformat(), str(version), *parts])
     return cache.get_or_set(key, compute, timeout=DAY)
+
+
+def cached_body(
+    request: HttpRequest,
+    name: str,
+    *,
+    template: str,
+    as_of: dt.date,
+    context: Callable[[], dict[str, Any]],
+    keep: tuple[str, ...] = (),
+    version: int | None = None,
+    **params: Any,
+) -> dict[str, Any]:
+    """The body of a public page: `template` rendered with `context()`, as `{"html": …}` with the
+    context's `keep` entries beside it, cached per language like a figure. For the parts of a page
+    that are the same for every reader (nothing of the user, no form posted); a write through the
+    services changes the data version and so the key."""
+
+    def render() -> dict[str, Any]:
+        data = context()
+        html = mark_safe(render_to_string(template, data, request))  # the template's own, escaped output
+        return {"html": html, **{key: data[key] for key in keep}}
+
+    return cached_figures(name, as_of=as_of, compute=render, version=version, language=get_language(), **params)
 
 
 class CountedPaginator(Paginator):

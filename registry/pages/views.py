@@ -7,6 +7,7 @@ and `/api/reports/…` show the same numbers. Each view costs a constant number 
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 from urllib.parse import urlencode
 
@@ -24,7 +25,7 @@ from registry.services import audits, standing
 from registry.services.dates import today, years_before
 from registry.templatetags.registry_pages import local_name, other_name
 
-from .cache import CountedPaginator, cached_figures, data_version
+from .cache import CountedPaginator, cached_body, cached_figures, data_version
 from .forms import AsOfForm, DirectoryForm, GapsForm
 from .links import page_url
 
@@ -108,9 +109,26 @@ _NAMED = ("", "__name", "__name_en", "__country")
 @require_GET
 def municipality(request: HttpRequest, pk: int) -> HttpResponse:
     """One authority: names, tier, its partners with vitality on a world map, recent public activity,
-    network memberships and the partners of its partners. Six queries whatever the number of partners."""
+    network memberships and the partners of its partners. Two queries while the data is unchanged
+    (the authority, the data version: the page's body is cached), six whatever the number of partners
+    when the body is rendered."""
     as_of = today()
     place = get_object_or_404(Municipality.objects.select_related("parent", "successor"), pk=pk)
+    body = cached_body(
+        request,
+        "municipality",
+        template="pages/_municipality_body.html",
+        as_of=as_of,
+        context=lambda: _municipality_context(place, as_of),
+        keep=("demo",),
+        place=place.pk,
+    )
+    return render(
+        request, "pages/municipality.html", {"place": place, "as_of": as_of, "body": body, "demo": body["demo"]}
+    )
+
+
+def _municipality_context(place: Municipality, as_of: dt.date) -> dict[str, Any]:
     agreements = list(
         TwinningAgreement.objects.involving(place)
         .select_related("municipality_a", "municipality_b")
@@ -153,7 +171,7 @@ def municipality(request: HttpRequest, pk: int) -> HttpResponse:
             break
     has_point = place.latitude is not None and place.longitude is not None
     located = [row for row in partners if row["partner"].latitude is not None and row["partner"].longitude is not None]
-    context = {
+    return {
         "place": place,
         "as_of": as_of,
         "partners": partners,
@@ -167,7 +185,6 @@ def municipality(request: HttpRequest, pk: int) -> HttpResponse:
         },
         "demo": any(row["agreement"].vitality_rests_on_demo for row in partners),
     }
-    return render(request, "pages/municipality.html", context)
 
 
 @require_GET
@@ -297,34 +314,52 @@ def country(request: HttpRequest, code: str) -> HttpResponse:
         )
         return {"counts": counts, "ids": list(order.values_list("pk", flat=True))}
 
-    shared = cached_figures("country", as_of=as_of, compute=figures, country=HOME_COUNTRY, partner_country=code)
+    version = data_version()
+    shared = cached_figures(
+        "country", as_of=as_of, version=version, compute=figures, country=HOME_COUNTRY, partner_country=code
+    )
     counts = shared["counts"]
     if not counts["links"] and not Municipality.objects.of_country(code).exists():
         raise Http404
     page = _page(request, shared["ids"], per_page=COUNTRY_PAGE)
-    on_page = links.with_sides().with_vitality(as_of=as_of).in_bulk(page.object_list)
-    page.object_list = [on_page[pk] for pk in page.object_list if pk in on_page]
-    rows = []
-    for link in page.object_list:
-        home, partner = (
-            (link.municipality_a, link.municipality_b)
-            if link.country_a == HOME_COUNTRY
-            else (link.municipality_b, link.municipality_a)
-        )
-        rows.append({"agreement": link, "home": home, "partner": partner, "prefecture": home.parent or home})
-    context = {
-        "code": code,
-        "rows": rows,
-        "page": page,
-        "as_of": as_of,
-        "counts": {**counts, "in_name_only": counts["silent"]},
-        "map_data": {
-            "centre": 150,
-            "links": [_link(row["home"], row["partner"], row["agreement"]) for row in rows],
-        },
-        "demo": bool(counts["on_demo"]),
-    }
-    return render(request, "pages/country.html", context)
+
+    def page_context() -> dict[str, Any]:
+        on_page = links.with_sides().with_vitality(as_of=as_of).in_bulk(page.object_list)
+        rows = []
+        for pk in page.object_list:
+            if pk not in on_page:  # deleted since the order was cached (its write is a new data version)
+                continue
+            link = on_page[pk]
+            home, partner = (
+                (link.municipality_a, link.municipality_b)
+                if link.country_a == HOME_COUNTRY
+                else (link.municipality_b, link.municipality_a)
+            )
+            rows.append({"agreement": link, "home": home, "partner": partner, "prefecture": home.parent or home})
+        return {
+            "code": code,
+            "rows": rows,
+            "page": page,
+            "as_of": as_of,
+            "counts": {**counts, "in_name_only": counts["silent"]},
+            "map_data": {
+                "centre": 150,
+                "links": [_link(row["home"], row["partner"], row["agreement"]) for row in rows],
+            },
+        }
+
+    body = cached_body(
+        request,
+        "country-page",
+        template="pages/_country_body.html",
+        as_of=as_of,
+        context=page_context,
+        version=version,
+        country=HOME_COUNTRY,
+        partner_country=code,
+        page=page.number,
+    )
+    return render(request, "pages/country.html", {"code": code, "body": body, "demo": bool(counts["on_demo"])})
 
 
 def _point(place: Municipality) -> dict[str, Any]:

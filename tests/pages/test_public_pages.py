@@ -171,17 +171,24 @@ def test_partial_signing_dates_stay_partial(client, nagasaki):
 
 def test_municipality_page_costs_a_constant_number_of_queries(client, world, django_assert_num_queries):
     nagasaki = world["nagasaki"]
-    # place (1), agreements with vitality (1), activities (1), memberships (1), partners of partners (1)
-    with django_assert_num_queries(5):
+    # place (1), data version (1); the body: agreements with vitality (1), activities (1), memberships (1),
+    # partners of partners (1)
+    with django_assert_num_queries(6):
         client.get(f"/en/municipalities/{nagasaki.pk}/")
     for _ in range(3):
         agreement = AgreementFactory(municipality_a=nagasaki)
         ActivityFactory(agreement=agreement, occurred_on=recent())
         AgreementFactory(municipality_a=agreement.municipality_b)  # a partner of a partner
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):  # written through the services: a new data version, the body rendered again
         response = client.get(f"/en/municipalities/{nagasaki.pk}/")
     assert len(response.context["partners"]) == 4
     assert len(response.context["partners_of_partners"]) == 3
+    with django_assert_num_queries(2):  # unchanged data: the body from the cache
+        cached = client.get(f"/en/municipalities/{nagasaki.pk}/")
+    assert cached.content == response.content
+    japanese = client.get(f"/ja/municipalities/{nagasaki.pk}/").content.decode()  # cached per language
+    assert "長崎市" in japanese
+    assert 'lang="ja"' in japanese
 
 
 def test_partners_of_partners_name_the_partner_they_come_through(client, world, saint_paul):

@@ -66,6 +66,7 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2).")
         parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker (default 4).")
         parser.add_argument("--no-browser", action="store_true", help="Skip the map drawing time.")
+        parser.add_argument("--only", default="", help="Comma-separated page names to time (default: every page).")
         parser.add_argument(
             "--cache-url",
             default=os.environ.get("REDIS_URL", DEFAULT_CACHE_URL),
@@ -88,6 +89,11 @@ class Command(BaseCommand):
             bench._fill(options["scale"], 0.42, today())
         self._real_codes()
         paths = self._paths()
+        if options["only"]:
+            wanted = {name.strip() for name in options["only"].split(",")}
+            if unknown := wanted - set(paths):
+                raise CommandError(f"--only: no page named {', '.join(sorted(unknown))} (pages: {', '.join(paths)}).")
+            paths = {name: addresses for name, addresses in paths.items() if name in wanted}
         port = _free_port()
         cache_url = self._cache(options["cache_url"])
         server = self._serve(options["database_url"], port, options["workers"], options["threads"], cache_url)
