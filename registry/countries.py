@@ -7,14 +7,23 @@ are only for showing it.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 
+from django.utils.translation import get_language
 from django_countries import countries
 
 
 def country_name(code: str) -> str:
     """The name of `code` in the active language; the code itself when django-countries has none."""
-    return countries.name(code) or code
+    return _country_name(code, get_language())
+
+
+@functools.lru_cache(maxsize=2048)
+def _country_name(code: str, language: str | None) -> str:
+    # Remembered per language: django-countries translates its whole table to name one country,
+    # and a page of partners names a country per row.
+    return str(countries.name(code) or code)
 
 
 def country_choices(codes: Iterable[str]) -> list[tuple[str, str]]:

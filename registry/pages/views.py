@@ -8,6 +8,7 @@ and `/api/reports/…` show the same numbers. Each view costs a constant number 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from typing import Any
 from urllib.parse import urlencode
 
@@ -450,17 +451,32 @@ def gaps(request: HttpRequest) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("fpage", None)
+    authorities_page = _page(request, authorities, count=counts["authorities"])
+    foreign_page = _page(request, foreign, param="fpage", count=counts["foreign"])
     context = {
         "form": form,
         "as_of": as_of,
-        "authorities": _page(request, authorities, count=counts["authorities"]),
-        "foreign": _page(request, foreign, param="fpage", count=counts["foreign"]),
+        "authorities": authorities_page,
+        "foreign": foreign_page,
         "partner_country": data["partner_country"],
         "partner_countries": [row["partner_country"] for row in partner_rows],
         "query": query.urlencode(),
         "standings": standing.Standing,
     }
-    return render(request, "pages/gaps.html", context)
+    body = cached_body(
+        request,
+        "gaps-page",
+        template="pages/_gaps_body.html",
+        as_of=as_of,
+        context=lambda: context,
+        version=version,
+        cache=not form.errors,
+        # What the body shows: the filters as typed (the form echoes them), the two pages' numbers.
+        query=hashlib.sha256(context["query"].encode()).hexdigest(),
+        page=authorities_page.number,
+        fpage=foreign_page.number,
+    )
+    return render(request, "pages/gaps.html", {"body": body})
 
 
 @require_GET

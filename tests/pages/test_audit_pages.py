@@ -226,7 +226,7 @@ def test_gaps_page_costs_a_constant_number_of_queries(client, world, django_asse
     with django_assert_num_queries(7):
         response = client.get("/en/gaps/")
     assert response.context["foreign"].paginator.count == before  # three foreign cities, each with a partner
-    with django_assert_num_queries(4):  # unchanged data: partner countries and counts from the cache
+    with django_assert_num_queries(1):  # unchanged data: partner countries, counts and the body from the cache
         client.get("/en/gaps/")
 
 
@@ -256,3 +256,18 @@ def test_coverage_page_shows_the_same_numbers_as_the_api(client, world):
     assert [row["tier"] for row in page["tiers"]] == ["prefecture", "city", "special_ward", "town", "village"]
     assert page["tiers"] == api["tiers"]
     assert page["total"] == api["total"]
+
+
+def test_cached_gaps_bodies_are_kept_apart_by_filter_page_and_language(client, world):
+    everything = client.get("/en/gaps/").content.decode()
+    british = client.get("/en/gaps/", {"partner_country": "GB"}).content.decode()
+    assert british != everything
+    assert "Glasgow" in british
+    assert client.get("/en/gaps/").content.decode() == everything  # from the cache, unchanged
+    assert client.get("/en/gaps/", {"partner_country": "GB"}).content.decode() == british
+    japanese = client.get("/ja/gaps/", {"partner_country": "GB"}).content.decode()
+    assert japanese != british
+    assert "グラスゴー" in japanese or "Glasgow" in japanese
+    wrong = client.get("/en/gaps/", {"partner_country": "XX1"})
+    assert "partner_country" in wrong.context["form"].errors  # a form with errors is rendered, never cached
+    assert client.get("/en/gaps/", {"partner_country": "GB"}).content.decode() == british
