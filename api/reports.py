@@ -20,6 +20,7 @@ per row `live_on_demo` / `vitality_rests_on_demo`, which the CSV carries as colu
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -48,6 +49,7 @@ from registry.models import Municipality, Tier, TwinningAgreement, tiers_of
 from registry.models.agreements import CountingBasis, Vitality
 from registry.services import audits
 from registry.services.dates import check_as_of, today
+from registry.services.figures import cached_figure
 
 # --- Query parameters -------------------------------------------------------------------------
 
@@ -176,6 +178,12 @@ class GapsParamsSerializer(TierParamSerializer, DomesticParamsSerializer):
         if errors:
             raise serializers.ValidationError(errors)
         return attrs
+
+
+def figure(name: str, report: Callable[..., Any], params: dict[str, Any], *, call: bool = True) -> Any:
+    """`report(**params)` (or `report()` when not `call`), cached while the data is unchanged
+    (registry.services.figures): the public reports are the same for every reader."""
+    return cached_figure(f"report-{name}", compute=(lambda: report(**params)) if call else report, **params)
 
 
 def _parse(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
@@ -423,7 +431,7 @@ class CoverageView(ReportView):
     def get(self, request: Request) -> Response:
         params = _parse(VitalityParamsSerializer, request)
         self.name_csv("coverage", params)
-        return Response(CoverageSerializer(audits.coverage(**params)).data)
+        return Response(CoverageSerializer(figure("coverage", audits.coverage, params)).data)
 
 
 class InNameOnlyView(ReportView):
@@ -465,7 +473,7 @@ class InNameOnlyView(ReportView):
         if exports.export_format(self.request) is not None:
             return self.rows_response(audits.in_name_only(**params), InNameOnlyRowSerializer)
         # One query for the count and the demo figures; the paginator takes the count from it.
-        summary = audits.in_name_only_summary(**params)
+        summary = figure("in-name-only-summary", audits.in_name_only_summary, params)
         self.paginator.known_count = summary["count"]
         response = self.rows_response(audits.in_name_only(**params), InNameOnlyRowSerializer)
         response.data = {"count": response.data["count"], **summary, **response.data}
@@ -502,7 +510,13 @@ class GapsView(ReportView):
         country, as_of, basis = params["country"], params["as_of"], params["basis"]
         if kind == GapKind.COUNTRIES:
             return Response(
-                PartnerCountriesSerializer(audits.partner_countries(country=country, as_of=as_of, basis=basis)).data
+                PartnerCountriesSerializer(
+                    figure(
+                        "partner-countries",
+                        audits.partner_countries,
+                        {"country": country, "as_of": as_of, "basis": basis},
+                    )
+                ).data
             )
         if kind == GapKind.FOREIGN:
             queryset = audits.gaps_foreign(
@@ -519,6 +533,9 @@ class GapsView(ReportView):
                 prefecture=params.get("prefecture"),
             )
             serializer_class = GapAuthoritySerializer
+        if exports.export_format(self.request) is None:
+            # Counting the gaps reads every authority (every foreign one for kind=foreign): a figure.
+            self.paginator.known_count = figure(f"gaps-{kind}-count", queryset.count, params, call=False)
         return self.rows_response(queryset, serializer_class)
 
 
@@ -533,7 +550,7 @@ class PartnerCountriesView(ReportView):
     def get(self, request: Request) -> Response:
         params = _parse(BasisParamsSerializer, request)
         self.name_csv("partner-countries", params)
-        return Response(PartnerCountriesSerializer(audits.partner_countries(**params)).data)
+        return Response(PartnerCountriesSerializer(figure("partner-countries", audits.partner_countries, params)).data)
 
 
 class GrowthView(ReportView):
@@ -547,4 +564,4 @@ class GrowthView(ReportView):
     def get(self, request: Request) -> Response:
         params = _parse(DomesticParamsSerializer, request)
         self.name_csv("growth", params)
-        return Response(GrowthSerializer(audits.growth(**params)).data)
+        return Response(GrowthSerializer(figure("growth", audits.growth, params)).data)

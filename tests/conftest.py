@@ -29,6 +29,17 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, t
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """Cached figures are keyed by the data version (the newest change record's id); a test's rolled
+    back rows can give the next test the same id for other data, so every test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _default_language():
     """LocaleMiddleware leaves a request's language active; the next test starts from the default."""
     yield

@@ -24,9 +24,10 @@ from registry.models import ActivityLog, Municipality, Network, NetworkMembershi
 from registry.models.agreements import CountingBasis
 from registry.services import audits, standing
 from registry.services.dates import today, years_before
+from registry.services.figures import cached_figure, data_version
 from registry.templatetags.registry_pages import local_name, other_name
 
-from .cache import CountedPaginator, cached_body, cached_figures, data_version
+from .cache import CountedPaginator, cached_body
 from .forms import AsOfForm, DirectoryForm, GapsForm
 from .links import page_url
 
@@ -55,7 +56,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "partners": audits.partner_countries(country=HOME_COUNTRY, as_of=as_of)["rows"],
         }
 
-    shared = cached_figures("home", as_of=as_of, compute=figures, country=HOME_COUNTRY)
+    shared = cached_figure("home", as_of=as_of, compute=figures, country=HOME_COUNTRY)
     context: dict[str, Any] = {
         "as_of": as_of,
         "coverage": shared["coverage"],
@@ -94,7 +95,7 @@ def search_suggestions(request: HttpRequest) -> JsonResponse:
 def standing_map_data(request: HttpRequest) -> JsonResponse:
     """The map of Japan's colours: one compact JSON keyed by the 5-digit code (see services.standing)."""
     as_of = today()
-    data = cached_figures(
+    data = cached_figure(
         "standing",
         as_of=as_of,
         compute=lambda: standing.standings(country=HOME_COUNTRY, as_of=as_of),
@@ -316,7 +317,7 @@ def country(request: HttpRequest, code: str) -> HttpResponse:
         return {"counts": counts, "ids": list(order.values_list("pk", flat=True))}
 
     version = data_version()
-    shared = cached_figures(
+    shared = cached_figure(
         "country", as_of=as_of, version=version, compute=figures, country=HOME_COUNTRY, partner_country=code
     )
     counts = shared["counts"]
@@ -389,7 +390,7 @@ def coverage_page(request: HttpRequest) -> HttpResponse:
             "prefectures": audits.coverage_by_prefecture(country=HOME_COUNTRY, **params),
         }
 
-    shared = cached_figures("coverage", compute=figures, country=HOME_COUNTRY, **params)
+    shared = cached_figure("coverage", compute=figures, country=HOME_COUNTRY, **params)
     coverage, prefectures = shared["coverage"], shared["prefectures"]
     download = urlencode(
         {
@@ -429,7 +430,7 @@ def gaps(request: HttpRequest) -> HttpResponse:
     )
     foreign = audits.gaps_foreign(country=HOME_COUNTRY, as_of=as_of, partner_country=data["partner_country"] or None)
     version = data_version()
-    partner_rows = cached_figures(
+    partner_rows = cached_figure(
         "partner-countries",
         as_of=as_of,
         version=version,
@@ -438,7 +439,7 @@ def gaps(request: HttpRequest) -> HttpResponse:
     )
     # Counting the foreign authorities without a home partner reads every foreign authority: the
     # counts are figures shared by every reader, cached like the others (the pages are not).
-    counts = cached_figures(
+    counts = cached_figure(
         "gaps-counts",
         as_of=as_of,
         version=version,

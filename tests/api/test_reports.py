@@ -34,9 +34,12 @@ def csv_rows(response) -> list[dict[str, str]]:
 
 
 def test_coverage_whole_body(world, anonymous, django_assert_num_queries):
-    # 1 query: the tiers and the total aggregated over the authorities' counted relationships.
-    with django_assert_num_queries(1):
+    # 2 queries: the data version (the figures' cache key), the tiers and the total aggregated over the
+    # authorities' counted relationships.
+    with django_assert_num_queries(2):
         response = anonymous.get("/api/reports/coverage/", {"as_of": AS_OF})
+    with django_assert_num_queries(1):  # unchanged data: the figures from the cache
+        assert anonymous.get("/api/reports/coverage/", {"as_of": AS_OF}).json() == response.json()
 
     assert response.status_code == HTTPStatus.OK
     assert response.json() == EXPECTED_COVERAGE
@@ -105,9 +108,9 @@ def test_bad_parameter_in_csv_is_still_400(anonymous):
 
 
 def test_in_name_only_page(world, anonymous, django_assert_num_queries):
-    # 2 queries: the count and the demo figures (audits.in_name_only_summary, which the paginator
-    # takes its count from), the page with both sides joined.
-    with django_assert_num_queries(2):
+    # 3 queries: the data version, the count and the demo figures (audits.in_name_only_summary, a cached
+    # figure the paginator takes its count from), the page with both sides joined.
+    with django_assert_num_queries(3):
         response = anonymous.get("/api/reports/in-name-only/", {"as_of": AS_OF})
 
     body = response.json()
@@ -150,8 +153,8 @@ def test_in_name_only_csv_lists_its_rows(world, anonymous):
 
 
 def test_gaps_authorities_page(world, anonymous, django_assert_num_queries):
-    # 2 queries: the count, the page (with the prefecture joined).
-    with django_assert_num_queries(2):
+    # 3 queries: the data version, the count (a cached figure), the page (with the prefecture joined).
+    with django_assert_num_queries(3):
         body = anonymous.get("/api/reports/gaps/", {"as_of": AS_OF, "tier": "city"}).json()
 
     assert body["count"] == 4
@@ -169,8 +172,8 @@ def test_gaps_authorities_page(world, anonymous, django_assert_num_queries):
 
 
 def test_gaps_foreign_page(world, anonymous, django_assert_num_queries):
-    # 2 queries: the count, the page.
-    with django_assert_num_queries(2):
+    # 3 queries: the data version, the count (a cached figure), the page.
+    with django_assert_num_queries(3):
         body = anonymous.get("/api/reports/gaps/", {"as_of": AS_OF, "kind": "foreign"}).json()
 
     assert [(row["name"], row["population"]) for row in body["results"]] == [
@@ -182,8 +185,8 @@ def test_gaps_foreign_page(world, anonymous, django_assert_num_queries):
 
 
 def test_gaps_countries_is_the_partner_countries_report(world, anonymous, django_assert_num_queries):
-    # 1 query: relationships grouped by partner country.
-    with django_assert_num_queries(1):
+    # 2 queries: the data version, relationships grouped by partner country.
+    with django_assert_num_queries(2):
         gaps = anonymous.get("/api/reports/gaps/", {"as_of": AS_OF, "kind": "countries"}).json()
 
     assert gaps == anonymous.get("/api/reports/partner-countries/", {"as_of": AS_OF}).json()
@@ -191,8 +194,8 @@ def test_gaps_countries_is_the_partner_countries_report(world, anonymous, django
 
 
 def test_partner_countries_csv(world, anonymous, django_assert_num_queries):
-    # 1 query: relationships grouped by partner country.
-    with django_assert_num_queries(1):
+    # 2 queries: the data version, relationships grouped by partner country.
+    with django_assert_num_queries(2):
         response = anonymous.get("/api/reports/partner-countries/", {"as_of": AS_OF, "format": "csv"})
 
     assert csv_rows(response) == [
@@ -202,8 +205,8 @@ def test_partner_countries_csv(world, anonymous, django_assert_num_queries):
 
 
 def test_growth(world, anonymous, django_assert_num_queries):
-    # 1 query: signings counted per year.
-    with django_assert_num_queries(1):
+    # 2 queries: the data version, signings counted per year.
+    with django_assert_num_queries(2):
         body = anonymous.get("/api/reports/growth/", {"as_of": AS_OF}).json()
 
     assert (body["unknown_year"], body["total"], len(body["rows"])) == (1, 13, 35)
@@ -213,8 +216,9 @@ def test_growth(world, anonymous, django_assert_num_queries):
 
 
 def test_in_name_only_later_pages_keep_the_order(world, anonymous, django_assert_num_queries):
-    # The report's paginator picks the page's keys first (in the report's order), then the rows.
-    with django_assert_num_queries(2):
+    # The data version, the summary (a cached figure); the report's paginator picks the page's keys first
+    # (in the report's order), then the rows.
+    with django_assert_num_queries(3):
         second = anonymous.get("/api/reports/in-name-only/", {"as_of": AS_OF, "page_size": 3, "page": 2}).json()
     last = anonymous.get("/api/reports/in-name-only/", {"as_of": AS_OF, "page_size": 3, "page": 3}).json()
 
@@ -243,3 +247,16 @@ def test_api_admin_and_csv_give_the_same_coverage(world, anonymous, admin_user_p
         assert {key: "" if value is None else str(value) for key, value in api_row.items() if key != "tier"} == {
             key: value for key, value in csv_by_tier[tier].items() if key != "tier"
         }, tier
+
+
+def test_a_write_through_the_services_shows_at_once_in_the_cached_reports(world, anonymous):
+    from tests.factories import AgreementFactory, ForeignCityFactory, MunicipalityFactory
+
+    before = anonymous.get("/api/reports/coverage/").json()["total"]
+    town = MunicipalityFactory(name="小値賀町", tier="town")
+    AgreementFactory(municipality_a=town, municipality_b=ForeignCityFactory(), signed_on="2020-01-01")
+    after = anonymous.get("/api/reports/coverage/").json()["total"]
+    assert (after["authorities"], after["with_relationship"]) == (
+        before["authorities"] + 1,
+        before["with_relationship"] + 1,
+    )

@@ -1,0 +1,62 @@
+"""Figures shared by every reader, cached for one day and one state of the data.
+
+The public reports (`/api/reports/…`), the map's colours and the public pages read the same
+figures again and again while nothing changes. A cached figure is keyed by the day it answers for
+and by the registry's data version — the newest ChangeRecord, which every write adds in its own
+transaction (the services, the importers, the admin: registry.services.history) — so no reader is
+shown a figure older than the last write: the write makes a new version, and so a new key. Reading
+the version is one indexed query (the primary key's maximum).
+
+The cache is Redis when REDIS_URL is set (shared by every process and machine), else each
+process's memory. When the cache does not answer, the figure is computed (and a warning logged):
+a cache outage makes pages slower, never wrong or broken.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from django.core.cache import cache
+from django.db.models import Max
+
+from registry.models import ChangeRecord
+
+logger = logging.getLogger(__name__)
+
+#: A day: figures are "as of" a day, so none outlives it.
+DAY = 24 * 60 * 60
+_MISSING = object()
+
+
+def data_version() -> int:
+    """The id of the newest change record (0 for an empty registry)."""
+    return ChangeRecord.objects.aggregate(newest=Max("pk"))["newest"] or 0
+
+
+def cached_figure(
+    name: str, *, as_of: dt.date, compute: Callable[[], Any], version: int | None = None, **params: Any
+) -> Any:
+    """`compute()` for `name` with `params` on `as_of`, from the cache while the data is unchanged.
+
+    `version`: the data version when the caller has read it already (a page with several cached
+    figures reads it once)."""
+    if version is None:
+        version = data_version()
+    parts = [f"{key}={value}" for key, value in sorted(params.items())]
+    key = ":".join(["registry", "figures", name, as_of.isoformat(), str(version), *parts])
+    try:
+        value = cache.get(key, _MISSING)
+    except Exception:  # any cache backend's failure: compute instead
+        logger.warning("cache unavailable: %s computed without it", name, exc_info=True)
+        return compute()
+    if value is not _MISSING:
+        return value
+    value = compute()
+    try:
+        cache.set(key, value, timeout=DAY)
+    except Exception:
+        logger.warning("cache unavailable: %s not stored", name, exc_info=True)
+    return value
