@@ -7,7 +7,7 @@ PORT ?= 8000
 # PostgreSQL for the second test pass (trust authentication on the development machines).
 PG_URL ?= postgres://postgres@127.0.0.1:5432/registry
 
-.PHONY: run test venv migrate data superuser test-sqlite test-postgres lint postgres browser check-deploy bench-reports bench-api bench-pages fuzz mutate clean vendor
+.PHONY: serve bench-load run test venv migrate data superuser test-sqlite test-postgres lint postgres browser check-deploy bench-reports bench-api bench-pages fuzz mutate clean vendor
 
 # Create the virtual environment and install the pinned requirements (again when they change).
 $(VENV)/.installed: requirements.txt
@@ -33,6 +33,30 @@ run: data
 	@echo "Make an admin login with:  make superuser   (or $(PY) manage.py createsuperuser)"
 	@echo ""
 	REGISTRY_DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+
+# Run it: production settings (DEBUG off) behind gunicorn on PostgreSQL, Redis as the shared cache,
+# static files compressed and named by their hash (whitenoise, cached for a year). Every setting from
+# the environment (README, "Serving it"); the defaults serve the local PostgreSQL and Redis on loopback.
+# The secret key lives in SECRET_KEY_FILE (written on first use, mode 600, never committed), so every
+# process and every instance started here shares sessions. Data is loaded only into an empty registry.
+SERVE_DATABASE_URL ?= $(or $(DATABASE_URL),$(PG_URL))
+SERVE_REDIS_URL ?= $(or $(REDIS_URL),redis://127.0.0.1:6379/0)
+SECRET_KEY_FILE ?= .secret_key
+WEB_CONCURRENCY ?= 2
+GUNICORN_THREADS ?= 4
+GUNICORN_TIMEOUT ?= 30
+SERVE_ENV = DATABASE_URL=$(SERVE_DATABASE_URL) REDIS_URL=$(SERVE_REDIS_URL) REGISTRY_SECRET_KEY_FILE=$(abspath $(SECRET_KEY_FILE)) \
+	REGISTRY_DEBUG=0 REGISTRY_MANIFEST_STATIC=1
+serve: venv postgres
+	@test -s $(SECRET_KEY_FILE) || (umask 077 && $(PY) -c 'import secrets; print(secrets.token_urlsafe(50))' > $(SECRET_KEY_FILE))
+	$(SERVE_ENV) $(PY) manage.py create_database
+	$(SERVE_ENV) $(PY) manage.py migrate --noinput
+	$(SERVE_ENV) $(PY) manage.py load_registry_data --if-empty --no-progress
+	$(SERVE_ENV) $(PY) manage.py collectstatic --noinput -v0
+	@echo "Sister-city registry (production settings) on http://$(HOST):$(PORT)/ : $(WEB_CONCURRENCY) workers x $(GUNICORN_THREADS) threads"
+	$(SERVE_ENV) exec $(VENV)/bin/gunicorn registry.wsgi:application --bind $(HOST):$(PORT) \
+	  --workers $(WEB_CONCURRENCY) --threads $(GUNICORN_THREADS) --worker-class gthread \
+	  --timeout $(GUNICORN_TIMEOUT) --graceful-timeout 20 --max-requests 10000 --max-requests-jitter 1000
 
 superuser: migrate
 	$(PY) manage.py createsuperuser
@@ -83,6 +107,12 @@ bench-api: venv
 
 bench-pages: venv postgres
 	$(PY) manage.py bench_pages
+
+# Load at rising concurrency (10, 50, 200 clients; wrk from Debian) on the bench world behind gunicorn
+# with production settings and Redis (registry/management/commands/bench_load.py).
+bench-load: venv postgres
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; }
+	$(PY) manage.py bench_load
 
 # Schemathesis, all checks, against a live server with the real data: anonymous and as an admin
 # (FUZZ_EXAMPLES cases per operation and phase, default 40: well over 1,000 cases each). Fails on any failure.

@@ -33,6 +33,10 @@ DEBUG = env_bool("REGISTRY_DEBUG", False)
 # No secret lives in the repository. Without REGISTRY_SECRET_KEY each process draws a random
 # key (sessions and tokens' CSRF cookies then last one run); the deploy check
 # (registry.checks) reports it so that production never runs like that.
+# REGISTRY_SECRET_KEY_FILE names a file holding it instead (`make serve` writes one, mode 600,
+# outside git, on first use; every process and instance reading the same file shares sessions).
+if not os.environ.get("REGISTRY_SECRET_KEY") and os.environ.get("REGISTRY_SECRET_KEY_FILE"):
+    os.environ["REGISTRY_SECRET_KEY"] = Path(os.environ["REGISTRY_SECRET_KEY_FILE"]).read_text().strip()
 SECRET_KEY = os.environ.get("REGISTRY_SECRET_KEY") or secrets.token_urlsafe(50)
 SECRET_KEY_FROM_ENVIRONMENT = bool(os.environ.get("REGISTRY_SECRET_KEY"))
 
@@ -58,6 +62,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: one log line per request, with its id (registry.request_log).
+    "registry.request_log.RequestLogMiddleware",
+    # The public's reads to the replica when DATABASE_REPLICA_URL is set (registry.routers).
+    "registry.routers.ReplicaMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -109,8 +117,17 @@ DATABASES = {
 #: and the audit reports' correlated subqueries are costed far above what they run (milliseconds),
 #: so JIT added 150 ms to 1.5 s of compilation to queries that take 20-80 ms (bench_reports).
 POSTGRES_OPTIONS = {"options": os.environ.get("REGISTRY_PG_OPTIONS", "-c jit=off")}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    DATABASES["default"].setdefault("OPTIONS", {}).update(POSTGRES_OPTIONS)
+# A read replica (DATABASE_REPLICA_URL): anonymous GET and HEAD requests read from it, everything
+# else from the primary (registry.routers.ReplicaRouter).
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"], conn_max_age=DATABASES["default"]["CONN_MAX_AGE"]
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["registry.routers.ReplicaRouter"]
+for database in DATABASES.values():
+    if database["ENGINE"] == "django.db.backends.postgresql":
+        database.setdefault("OPTIONS", {}).update(POSTGRES_OPTIONS)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Concurrent writers wait their turn instead of failing with "database is locked": every
     # transaction (every service write) takes the write lock when it begins (BEGIN IMMEDIATE), and
@@ -280,9 +297,26 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 # Its admin pages are not translated into Japanese; the reset commands above do the same job.
 AXES_ENABLE_ADMIN = False
 
+# Logs on standard error, one JSON object a line (REGISTRY_LOG_FORMAT=text for plain lines): a line
+# per request from registry.request_log (REGISTRY_REQUEST_LOG=0 turns them off), and every warning
+# and error, each with the id of the request it happened in.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "registry.request_log.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "registry.request_log.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "text" if os.environ.get("REGISTRY_LOG_FORMAT") == "text" else "json",
+        }
+    },
+    "loggers": {
+        "registry.requests": {"level": "INFO" if env_bool("REGISTRY_REQUEST_LOG", True) else "WARNING"},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("REGISTRY_LOG_LEVEL", "WARNING")},
 }

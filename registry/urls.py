@@ -9,8 +9,11 @@ from django.contrib import admin
 from django.urls import include, path
 
 from api.exceptions import not_found
+from registry import health
 
 urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

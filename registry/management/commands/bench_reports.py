@@ -22,12 +22,12 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
-import psycopg2
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, connections
 
+from registry.db_admin import ensure_postgres_database
 from registry.models import FOREIGN_TIERS, JAPAN_TIERS, Municipality
 from registry.services import audits
 from registry.services.dates import today, years_before
@@ -92,20 +92,8 @@ class Command(BaseCommand):
 
     def _use_database(self, config: dict[str, Any]) -> None:
         """Create the database when missing, point the default connection at it, migrate it."""
-        admin = psycopg2.connect(
-            dbname="postgres",
-            user=config["USER"] or None,
-            password=config["PASSWORD"] or None,
-            host=config["HOST"] or None,
-            port=config["PORT"] or None,
-        )
-        admin.autocommit = True
-        with admin.cursor() as cursor:
-            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]])
-            if cursor.fetchone() is None:
-                self.stdout.write(f"Creating database {config['NAME']}")
-                cursor.execute(f'CREATE DATABASE "{config["NAME"]}"')
-        admin.close()
+        if ensure_postgres_database(config):
+            self.stdout.write(f"Created database {config['NAME']}")
         # The services read through the default connection: replace it, for this process only, by
         # one to the benchmark database (a new wrapper: the backend class may differ).
         connections["default"].close()

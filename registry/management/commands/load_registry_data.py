@@ -9,6 +9,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
+from registry.models import Municipality
+
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
 
 
@@ -26,12 +28,20 @@ class Command(BaseCommand):
         parser.add_argument("--no-demo", action="store_true", help="Do not generate the demo activity history.")
         parser.add_argument("--no-progress", action="store_true", help="Do not draw progress bars.")
         parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="Load only into an empty registry (no authority yet): what `make serve` runs at each start.",
+        )
+        parser.add_argument(
             "--force-source",
             action="store_true",
             help="Overwrite fields edited in the registry with the shipped values (each step lists what it overwrote).",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["if_empty"] and Municipality.objects.exists():
+            self.stdout.write("The registry holds data already: nothing loaded (--if-empty).")
+            return
         imports = {"no_progress": options["no_progress"], "force_source": options["force_source"]}
         steps = [
             ("Japan's local authorities", "import_municipalities", [FIXTURES / "jp_local_governments.csv"], imports),
