@@ -1,9 +1,15 @@
+import hashlib
+from functools import partial
 from typing import Any
 
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
+
+from registry.services.dates import today
+from registry.services.figures import CountedPaginator, cached_figure
 
 
 class RegistryPagination(PageNumberPagination):
@@ -16,6 +22,32 @@ class RegistryPagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
+    django_paginator_class = CountedPaginator
+    #: The number of rows when the view has it already (a report's cached figure): no COUNT query.
+    known_count: int | None = None
+
+    def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> list[Any] | None:
+        """The public's lists (anonymous: the same rows for every such reader) take their count from a
+        cached figure, keyed by the address and its filters: counting two million activities again
+        for every page would cost more than the page."""
+        countable = isinstance(queryset, QuerySet) or getattr(queryset, "counts_like_a_queryset", False)
+        if self.known_count is None and not request.user.is_authenticated and countable:
+            filters = sorted(
+                (name, value)
+                for name, values in request.query_params.lists()
+                if name not in {self.page_query_param, self.page_size_query_param, "format"}
+                for value in values
+            )
+            self.known_count = cached_figure(
+                "api-count",
+                as_of=today(),
+                compute=queryset.count,
+                path=request.path,
+                filters=hashlib.sha256(repr(filters).encode()).hexdigest(),
+            )
+        if self.known_count is not None:
+            self.django_paginator_class = partial(self.django_paginator_class, count=self.known_count)
+        return super().paginate_queryset(queryset, request, view)
 
     def get_page_size(self, request: Request) -> int | None:
         text = request.query_params.get(self.page_size_query_param)

@@ -21,11 +21,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from functools import partial
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 from django.utils.translation import gettext_lazy as _
@@ -49,7 +48,7 @@ from registry.models import Municipality, Tier, TwinningAgreement, tiers_of
 from registry.models.agreements import CountingBasis, Vitality
 from registry.services import audits
 from registry.services.dates import check_as_of, today
-from registry.services.figures import cached_figure
+from registry.services.figures import CountedPaginator, cached_figure
 
 # --- Query parameters -------------------------------------------------------------------------
 
@@ -330,7 +329,7 @@ def _paginated(name: str, row: type[serializers.Serializer]) -> serializers.Seri
 # --- Pagination ---------------------------------------------------------------------------------
 
 
-class KeysFirstPaginator(Paginator):
+class KeysFirstPaginator(CountedPaginator):
     """A page of a report in two steps inside one query: the page's primary keys first, over the
     filtered rows alone (their order, then LIMIT/OFFSET), and only then those rows with their
     joins (both sides of an agreement, a parent) and annotations — selected by those keys alone.
@@ -341,11 +340,6 @@ class KeysFirstPaginator(Paginator):
     Slicing the queryset itself would join the sides of every matching row (29,000 in-name-only
     agreements at benchmark size) before sorting and cutting the page of 50.
     """
-
-    def __init__(self, *args: Any, count: int | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if count is not None:
-            self.count = count  # known already (Paginator.count is a cached_property): no COUNT query
 
     def page(self, number: int | str) -> Page:
         number = self.validate_number(number)
@@ -369,13 +363,6 @@ class KeysFirstPaginator(Paginator):
 
 class ReportPagination(RegistryPagination):
     django_paginator_class = KeysFirstPaginator
-    #: The number of rows when the view has it already (the in-name-only summary): no COUNT query.
-    known_count: int | None = None
-
-    def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> list[Any] | None:
-        if self.known_count is not None:
-            self.django_paginator_class = partial(KeysFirstPaginator, count=self.known_count)
-        return super().paginate_queryset(queryset, request, view)
 
 
 # --- Views --------------------------------------------------------------------------------------

@@ -274,6 +274,9 @@ class PreparedRows:
     it: 2 queries (COUNT and the page).
     """
 
+    #: Its count may be a cached figure (api.pagination.RegistryPagination), as a QuerySet's.
+    counts_like_a_queryset = True
+
     def __init__(self, recipe: QuerySet, row_values: tuple[str, ...], base: QuerySet | None = None) -> None:
         self.recipe = recipe
         self.base = recipe if base is None else base

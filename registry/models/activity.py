@@ -51,6 +51,8 @@ class ActivityLog(models.Model):
         indexes = [
             # last_activity_on upkeep and vitality as of a date: the latest activity of an agreement.
             models.Index(fields=["agreement", "occurred_on"], name="activity_agreement_date"),
+            # The activity list's default order (newest first): its first page without sorting every row.
+            models.Index(fields=["-occurred_on", "-id"], name="activity_newest_first"),
         ]
 
     def __str__(self) -> str:

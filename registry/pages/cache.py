@@ -1,5 +1,5 @@
 """What the public pages cache beyond the shared figures (registry.services.figures): the bodies of
-pages that are the same for every reader, and paginators told their count by a cached figure."""
+pages that are the same for every reader."""
 
 from __future__ import annotations
 
@@ -7,10 +7,8 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from django.core.paginator import Paginator
 from django.http import HttpRequest
 from django.template.loader import render_to_string
-from django.utils.functional import cached_property
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
@@ -43,15 +41,3 @@ def cached_body(
     if not cache:
         return render()
     return cached_figure(name, as_of=as_of, compute=render, version=version, language=get_language(), **params)
-
-
-class CountedPaginator(Paginator):
-    """A paginator told its count (a cached figure) instead of counting the rows again."""
-
-    def __init__(self, object_list: Any, per_page: int, *, count: int) -> None:
-        super().__init__(object_list, per_page)
-        self._known_count = count
-
-    @cached_property
-    def count(self) -> int:
-        return self._known_count

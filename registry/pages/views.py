@@ -24,10 +24,10 @@ from registry.models import ActivityLog, Municipality, Network, NetworkMembershi
 from registry.models.agreements import CountingBasis
 from registry.services import audits, standing
 from registry.services.dates import today, years_before
-from registry.services.figures import cached_figure, data_version
+from registry.services.figures import CountedPaginator, cached_figure, data_version
 from registry.templatetags.registry_pages import local_name, other_name
 
-from .cache import CountedPaginator, cached_body
+from .cache import cached_body
 from .forms import AsOfForm, DirectoryForm, GapsForm
 from .links import page_url
 

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.cache import cache
+from django.core.paginator import Paginator
 from django.db.models import Max
 
 from registry.models import ChangeRecord
@@ -60,3 +61,13 @@ def cached_figure(
     except Exception:
         logger.warning("cache unavailable: %s not stored", name, exc_info=True)
     return value
+
+
+class CountedPaginator(Paginator):
+    """A paginator told its count (a cached figure) instead of counting the rows again; `count=None`
+    counts as Django's does."""
+
+    def __init__(self, *args: Any, count: int | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if count is not None:
+            self.count = count  # Paginator.count is a cached_property: set, it is never computed
