@@ -382,7 +382,7 @@ DERIVED_HEADER: list[str] = ["lg_code", "name"]
 
 @dataclass(frozen=True)
 class Statement:
-    """"On `as_of` every authority of `country` on `tiers`, except `except_codes`, was a member of `network`."""
+    """ "On `as_of` every authority of `country` on `tiers`, except `except_codes`, was a member of `network`."""
 
     network: Network
     country: str
@@ -428,7 +428,7 @@ def read_statement(text: str) -> Statement:
         raise ValidationError({"role": f"“{role}” is not a role; choose {', '.join(MembershipRole.values)}."})
     excepted = data.get("except") or []
     if not isinstance(excepted, list) or not all(isinstance(item, dict) and item.get("lg_code") for item in excepted):
-        raise ValidationError({"except": "A list of {\"lg_code\": …, \"name\": …} objects is expected."})
+        raise ValidationError({"except": 'A list of {"lg_code": …, "name": …} objects is expected.'})
     expected = data.get("expected")
     return Statement(
         network=network,
@@ -505,14 +505,21 @@ def derive_memberships(
             continue
         if (network.pk, pk) in deleted and not force_source:
             summary.kept.append(
-                LocalEdit(target=f"membership #{network.pk}/{pk}", field="membership", registry_value="deleted", source_value="derived")
+                LocalEdit(
+                    target=f"membership #{network.pk}/{pk}",
+                    field="membership",
+                    registry_value="deleted",
+                    source_value="derived",
+                )
             )
             summary.unchanged += 1
             continue
         new.append(NetworkMembership(network=network, municipality_id=pk, **values))
     NetworkMembership.objects.bulk_create(new, batch_size=1000)
     for membership in new:
-        baselines.created(membership, {"network_id": network.pk, "municipality_id": membership.municipality_id, **values})
+        baselines.created(
+            membership, {"network_id": network.pk, "municipality_id": membership.municipality_id, **values}
+        )
     for membership, writes in changed:
         for name, value in writes.items():
             setattr(membership, name, value)
@@ -596,7 +603,11 @@ def import_network_counts(
         count_text = row["count"].replace(",", "").strip()
         if not count_text.isdigit():
             _reject(
-                summary, line=line, row=row, category="bad count", reason=f"count: “{row['count']}” is not a whole number."
+                summary,
+                line=line,
+                row=row,
+                category="bad count",
+                reason=f"count: “{row['count']}” is not a whole number.",
             )
             continue
         values = {
