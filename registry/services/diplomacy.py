@@ -61,7 +61,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from typing import Any
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from registry.models import (
@@ -69,6 +69,8 @@ from registry.models import (
     ExchangeCategory,
     MembershipRole,
     Municipality,
+    Network,
+    NetworkMemberCount,
     NetworkMembership,
     NetworkScale,
     TwinningAgreement,
@@ -455,6 +457,39 @@ def multilateral_coverage(*, country: str, as_of: dt.date) -> dict[str, Any]:
     }
 
 
+# --- Networks: what the registry holds beside what they publish ---------------------------------------
+
+
+def published_counts() -> dict[int, NetworkMemberCount]:
+    """Each network's latest published total (scope "total"; latest `as_of_date` first, undated last).
+    One query."""
+    latest: dict[int, NetworkMemberCount] = {}
+    totals = NetworkMemberCount.objects.filter(scope="total").order_by(
+        "network_id", F("as_of_date").desc(nulls_last=True), "pk"
+    )
+    for count in totals:
+        latest.setdefault(count.network_id, count)
+    return latest
+
+
+def network_counts(network: Network, members: list[NetworkMembership]) -> dict[str, Any]:
+    """For a network's page: its published counts (latest first) and the latest total, the members
+    the registry holds (`members`, already read) by country, and the read and derived ones apart.
+    One query (the published counts)."""
+    counts = list(network.member_counts.order_by(F("as_of_date").desc(nulls_last=True), "scope", "pk"))
+    by_country = Counter(membership.municipality.country for membership in members)
+    derived = [membership for membership in members if membership.is_derived]
+    return {
+        "published": next((count for count in counts if count.scope == "total"), None),
+        "published_counts": counts,
+        "held": len(members),
+        "held_by_country": sorted(by_country.items(), key=lambda item: (-item[1], item[0])),
+        "read_members": [membership for membership in members if not membership.is_derived],
+        "derived_members": derived,
+        "derived_note": derived[0].source_note if derived else "",
+    }
+
+
 __all__ = [
     "BEYOND",
     "CATEGORY_MAP",
@@ -463,7 +498,9 @@ __all__ = [
     "Indicator",
     "continent_of",
     "multilateral_coverage",
+    "network_counts",
     "peers_with_counts",
     "profile",
+    "published_counts",
     "weights",
 ]

@@ -784,12 +784,12 @@ def _foreign_municipalities(
 
 __all__ = [
     "Country",
-    "foreign_municipalities_by_name",
-    "fold_place_name",
-    "japanese_name_matcher",
     "certain_geonames_city",
+    "fold_place_name",
+    "foreign_municipalities_by_name",
     "import_twin_pairs_rows",
     "is_region_name",
     "japan_foreign_rate",
+    "japanese_name_matcher",
     "resolve_country",
 ]
