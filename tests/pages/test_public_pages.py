@@ -171,14 +171,15 @@ def test_partial_signing_dates_stay_partial(client, nagasaki):
 
 def test_municipality_page_costs_a_constant_number_of_queries(client, world, django_assert_num_queries):
     nagasaki = world["nagasaki"]
-    # place (1), agreements with vitality (1), activities (1), memberships (1), partners of partners (1)
-    with django_assert_num_queries(5):
+    # place (1), agreements with vitality (1), activities (1), memberships (1), partners of partners (1),
+    # the city-diplomacy profile (4: relationships, activities by category, memberships, peers' counts)
+    with django_assert_num_queries(9):
         client.get(f"/en/municipalities/{nagasaki.pk}/")
     for _ in range(3):
         agreement = AgreementFactory(municipality_a=nagasaki)
         ActivityFactory(agreement=agreement, occurred_on=recent())
         AgreementFactory(municipality_a=agreement.municipality_b)  # a partner of a partner
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(9):
         response = client.get(f"/en/municipalities/{nagasaki.pk}/")
     assert len(response.context["partners"]) == 4
     assert len(response.context["partners_of_partners"]) == 3
