@@ -69,7 +69,7 @@ from registry.models import (
 from .dates import ensure_not_future
 from .history import record_change
 from .imports import ImportSummary, LocalEdit, Progress, no_progress, read_csv
-from .local_edits import Baselines
+from .local_edits import Baselines, plain
 from .search import with_search_keys
 from .twin_pairs import (
     fold_place_name,
@@ -360,7 +360,7 @@ def _write(
     if not writes:
         summary.unchanged += 1
         return
-    changes = {name: [getattr(membership, name), value] for name, value in writes.items()}
+    changes = {name: [plain(getattr(membership, name)), plain(value)] for name, value in writes.items()}
     for name, value in writes.items():
         setattr(membership, name, value)
     with transaction.atomic():
