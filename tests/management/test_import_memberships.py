@@ -34,7 +34,15 @@ C40_YOKOHAMA = ["C40 Cities", "Yokohama", "JP", "active", "2008", URL, "pref=Kan
 C40_TOKYO = ["C40 Cities", "Tokyo", "JP", "active", "2006", URL, "pref=Tokyo; ja=東京都; read"]
 C40_LONDON = ["C40 Cities", "London", "GB", "active", "", URL, "read"]
 UBC_RIVNE = ["Union of the Baltic Cities", "Rivne region", "UA", "associate", "", URL, "partner"]
-MFP_MATSUKAWA = ["Mayors for Peace", "Matsukawa", "JP", "active", "2010", URL, "pref=Nagano; ja=松川町（下伊那郡）; read"]
+MFP_MATSUKAWA = [
+    "Mayors for Peace",
+    "Matsukawa",
+    "JP",
+    "active",
+    "2010",
+    URL,
+    "pref=Nagano; ja=松川町（下伊那郡）; read",
+]
 
 
 def test_import_memberships_creates_matches_and_is_idempotent(tmp_path, registry):
@@ -44,7 +52,9 @@ def test_import_memberships_creates_matches_and_is_idempotent(tmp_path, registry
 
     assert "created: 5, updated: 0, unchanged: 0, rejected: 0" in out
     c40 = Network.objects.get(slug="c40")
-    members = {m.municipality.name: m for m in NetworkMembership.objects.filter(network=c40).select_related("municipality")}
+    members = {
+        m.municipality.name: m for m in NetworkMembership.objects.filter(network=c40).select_related("municipality")
+    }
     # Yokohama the city (not 横浜町 in Aomori), Tokyo the metropolis (a prefecture-level authority).
     assert set(members) == {"横浜市", "東京都", "London"}
     assert members["東京都"].joined_on == dt.date(2006, 1, 1)
