@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import reports
+from . import diplomacy, reports
 
 urlpatterns = [
     path("coverage/", reports.CoverageView.as_view(), name="report-coverage"),
@@ -10,4 +10,9 @@ urlpatterns = [
     path("gaps/", reports.GapsView.as_view(), name="report-gaps"),
     path("partner-countries/", reports.PartnerCountriesView.as_view(), name="report-partner-countries"),
     path("growth/", reports.GrowthView.as_view(), name="report-growth"),
+    path(
+        "multilateral-coverage/",
+        diplomacy.MultilateralCoverageView.as_view(),
+        name="report-multilateral-coverage",
+    ),
 ]

@@ -51,8 +51,10 @@ from registry.services import access
 from registry.services.activity import delete_activity, log_activity, update_activity
 from registry.services.agreements import change_status, delete_agreement, sign_agreement, update_agreement
 from registry.services.dates import today
+from registry.services.diplomacy import profile as diplomacy_profile
 from registry.services.memberships import delete_membership, join_network, update_membership
 
+from . import diplomacy as api_diplomacy
 from . import exports, filters, permissions, serializers
 from .authentication import RegistrySessionAuthentication
 from .exceptions import LockedOut, PreconditionRequired
@@ -509,6 +511,24 @@ class MunicipalityViewSet(LeanListMixin, RegistryViewSet, mixins.ListModelMixin,
     def get_queryset(self) -> QuerySet[Municipality]:
         # agreement_count: the audits' rule (relationships active today with a foreign partner).
         return _municipalities_as_of(today()).select_related("parent")
+
+    @extend_schema(
+        summary="One authority's city-diplomacy profile",
+        description=(
+            "The bilateral side (relationships, live ones, partner countries and continents, activities of the "
+            "last `years` by category), the multilateral side (network memberships by scale and role), the "
+            "review's cooperation dimensions and an index of the indicators the registry can measure, each "
+            "part with what it counts, and the authority's percentile within its country's tier. Weights and "
+            "mappings: registry/services/diplomacy.py."
+        ),
+        parameters=[api_diplomacy.ProfileParamsSerializer],
+        responses=api_diplomacy.DiplomacyProfileSerializer,
+    )
+    @action(detail=True, methods=["get"], url_path="diplomacy", filter_backends=[])
+    def diplomacy(self, request: Request, pk: str | None = None) -> Response:
+        params = api_diplomacy.parse_profile_params(request)
+        place = self.get_object()
+        return Response(api_diplomacy.DiplomacyProfileSerializer(diplomacy_profile(municipality=place, **params)).data)
 
 
 @extend_schema_view(

@@ -7,323 +7,769 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('contenttypes', '0002_remove_content_type_name'),
+        ("contenttypes", "0002_remove_content_type_name"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Municipality',
+            name="Municipality",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(help_text='In the local script.', max_length=200, verbose_name='official name')),
-                ('name_en', models.CharField(blank=True, max_length=200, verbose_name='English name')),
-                ('name_kana', models.CharField(blank=True, max_length=200, verbose_name='reading (kana)')),
-                ('country', models.CharField(help_text='ISO 3166-1 alpha-2, e.g. JP.', max_length=2, verbose_name='country')),
-                ('tier', models.CharField(choices=[('prefecture', 'Prefecture'), ('city', 'City'), ('special_ward', 'Special ward'), ('town', 'Town'), ('village', 'Village'), ('region', 'Region (state, province, county)'), ('locality', 'Locality (foreign city, town or village)')], max_length=20, verbose_name='tier')),
-                ('lg_code', models.CharField(blank=True, help_text="Japan's 6-digit 全国地方公共団体コード, check digit included.", max_length=6, null=True, verbose_name='local government code')),
-                ('population', models.PositiveBigIntegerField(blank=True, null=True, verbose_name='population')),
-                ('latitude', models.FloatField(blank=True, null=True, verbose_name='latitude')),
-                ('longitude', models.FloatField(blank=True, null=True, verbose_name='longitude')),
-                ('geonames_id', models.PositiveIntegerField(blank=True, null=True, verbose_name='GeoNames id')),
-                ('abolished_on', models.DateField(blank=True, null=True, verbose_name='abolished on')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('parent', models.ForeignKey(blank=True, help_text="A Japanese municipality's prefecture; a foreign city's state where known.", null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='registry.municipality', verbose_name='parent')),
-                ('successor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='predecessors', to='registry.municipality', verbose_name='successor')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "name",
+                    models.CharField(help_text="In the local script.", max_length=200, verbose_name="official name"),
+                ),
+                ("name_en", models.CharField(blank=True, max_length=200, verbose_name="English name")),
+                ("name_kana", models.CharField(blank=True, max_length=200, verbose_name="reading (kana)")),
+                (
+                    "country",
+                    models.CharField(help_text="ISO 3166-1 alpha-2, e.g. JP.", max_length=2, verbose_name="country"),
+                ),
+                (
+                    "tier",
+                    models.CharField(
+                        choices=[
+                            ("prefecture", "Prefecture"),
+                            ("city", "City"),
+                            ("special_ward", "Special ward"),
+                            ("town", "Town"),
+                            ("village", "Village"),
+                            ("region", "Region (state, province, county)"),
+                            ("locality", "Locality (foreign city, town or village)"),
+                        ],
+                        max_length=20,
+                        verbose_name="tier",
+                    ),
+                ),
+                (
+                    "lg_code",
+                    models.CharField(
+                        blank=True,
+                        help_text="Japan's 6-digit 全国地方公共団体コード, check digit included.",
+                        max_length=6,
+                        null=True,
+                        verbose_name="local government code",
+                    ),
+                ),
+                ("population", models.PositiveBigIntegerField(blank=True, null=True, verbose_name="population")),
+                ("latitude", models.FloatField(blank=True, null=True, verbose_name="latitude")),
+                ("longitude", models.FloatField(blank=True, null=True, verbose_name="longitude")),
+                ("geonames_id", models.PositiveIntegerField(blank=True, null=True, verbose_name="GeoNames id")),
+                ("abolished_on", models.DateField(blank=True, null=True, verbose_name="abolished on")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="A Japanese municipality's prefecture; a foreign city's state where known.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="registry.municipality",
+                        verbose_name="parent",
+                    ),
+                ),
+                (
+                    "successor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="predecessors",
+                        to="registry.municipality",
+                        verbose_name="successor",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'municipality',
-                'verbose_name_plural': 'municipalities',
-                'ordering': ['country', 'lg_code', 'name'],
+                "verbose_name": "municipality",
+                "verbose_name_plural": "municipalities",
+                "ordering": ["country", "lg_code", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Network',
+            name="Network",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(unique=True)),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('name_ja', models.CharField(blank=True, max_length=200, verbose_name='Japanese name')),
-                ('scale', models.CharField(choices=[('global', 'Global'), ('regional', 'Regional')], max_length=10, verbose_name='scale')),
-                ('founded_year', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='founded')),
-                ('seat', models.CharField(blank=True, max_length=200, verbose_name='seat')),
-                ('website', models.URLField(blank=True, verbose_name='website')),
-                ('source', models.TextField(blank=True, help_text='Where the founding year and seat come from.', verbose_name='source')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("slug", models.SlugField(unique=True)),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                ("name_ja", models.CharField(blank=True, max_length=200, verbose_name="Japanese name")),
+                (
+                    "scale",
+                    models.CharField(
+                        choices=[("global", "Global"), ("regional", "Regional")], max_length=10, verbose_name="scale"
+                    ),
+                ),
+                ("founded_year", models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="founded")),
+                ("seat", models.CharField(blank=True, max_length=200, verbose_name="seat")),
+                ("website", models.URLField(blank=True, verbose_name="website")),
+                (
+                    "source",
+                    models.TextField(
+                        blank=True, help_text="Where the founding year and seat come from.", verbose_name="source"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'city network',
-                'verbose_name_plural': 'city networks',
-                'ordering': ['scale', 'name'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('scale__in', ['global', 'regional'])), name='network_scale_valid')],
+                "verbose_name": "city network",
+                "verbose_name_plural": "city networks",
+                "ordering": ["scale", "name"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("scale__in", ["global", "regional"])), name="network_scale_valid"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='NetworkMembership',
+            name="NetworkMembership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('active', 'Active (member city)'), ('observer', 'Observer (non-member city)'), ('associate', 'Associate (ministry, research centre, university)')], default='active', max_length=10, verbose_name='role')),
-                ('joined_on', models.DateField(blank=True, null=True, verbose_name='joined on')),
-                ('left_on', models.DateField(blank=True, null=True, verbose_name='left on')),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='registry.municipality')),
-                ('network', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='registry.network')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("active", "Active (member city)"),
+                            ("observer", "Observer (non-member city)"),
+                            ("associate", "Associate (ministry, research centre, university)"),
+                        ],
+                        default="active",
+                        max_length=10,
+                        verbose_name="role",
+                    ),
+                ),
+                ("joined_on", models.DateField(blank=True, null=True, verbose_name="joined on")),
+                ("left_on", models.DateField(blank=True, null=True, verbose_name="left on")),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="registry.municipality",
+                    ),
+                ),
+                (
+                    "network",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="memberships", to="registry.network"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'network membership',
-                'verbose_name_plural': 'network memberships',
-                'ordering': ['network', 'municipality'],
+                "verbose_name": "network membership",
+                "verbose_name_plural": "network memberships",
+                "ordering": ["network", "municipality"],
             },
         ),
         migrations.CreateModel(
-            name='StaffAssignment',
+            name="StaffAssignment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='staff_assignments', to='registry.municipality')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='staff_assignments', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="staff_assignments",
+                        to="registry.municipality",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="staff_assignments",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'staff assignment',
-                'verbose_name_plural': 'staff assignments',
+                "verbose_name": "staff assignment",
+                "verbose_name_plural": "staff assignments",
             },
         ),
         migrations.CreateModel(
-            name='TwinningAgreement',
+            name="TwinningAgreement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('sister', 'Sister city'), ('friendship', 'Friendship city'), ('partnership', 'Partnership'), ('other', 'Other')], default='sister', max_length=20, verbose_name='kind')),
-                ('signed_on', models.DateField(blank=True, help_text='Unknown parts are the 1st (see precision).', null=True, verbose_name='signed on')),
-                ('signed_on_precision', models.CharField(choices=[('day', 'Day'), ('month', 'Month'), ('year', 'Year')], default='day', max_length=5, verbose_name='signing date precision')),
-                ('expires_on', models.DateField(blank=True, help_text='Only for fixed-term agreements.', null=True, verbose_name='expires on')),
-                ('status', models.CharField(choices=[('active', 'Active'), ('suspended', 'Suspended'), ('terminated', 'Terminated')], default='active', max_length=20, verbose_name='status')),
-                ('status_changed_on', models.DateField(blank=True, null=True, verbose_name='status changed on')),
-                ('status_reason', models.TextField(blank=True, verbose_name='reason of the last status change')),
-                ('heads_signed', models.BooleanField(default=False, verbose_name='signed by both heads')),
-                ('fields_unrestricted', models.BooleanField(default=False, verbose_name='exchange not limited to one field')),
-                ('assembly_approved', models.BooleanField(default=False, verbose_name='approved by the local assembly')),
-                ('clair_countable', models.GeneratedField(db_persist=True, expression=models.ExpressionWrapper(models.Q(('heads_signed', True), ('fields_unrestricted', True), ('assembly_approved', True)), output_field=models.BooleanField()), output_field=models.BooleanField(), verbose_name='CLAIR-countable')),
-                ('exchange_fields', models.JSONField(blank=True, default=list, help_text='Exchange categories the agreement covers.', verbose_name='fields of exchange')),
-                ('public_notes', models.TextField(blank=True, verbose_name='public notes')),
-                ('internal_notes', models.TextField(blank=True, help_text='Never shown to the public.', verbose_name='internal notes')),
-                ('internal_contact', models.TextField(blank=True, help_text='Contact persons; never shown to the public.', verbose_name='internal contact')),
-                ('source_url', models.URLField(blank=True, max_length=500, verbose_name='source URL')),
-                ('source', models.CharField(choices=[('manual', 'Entered by hand'), ('clair_csv', 'CLAIR-style CSV import'), ('world_twin_pairs', 'World twin-pairs list (Wikipedia)')], default='manual', max_length=20, verbose_name='source')),
-                ('needs_review', models.BooleanField(default=False, help_text='Set by an import that had to decide by coordinates.', verbose_name='needs review')),
-                ('review_note', models.TextField(blank=True, verbose_name='review note')),
-                ('last_activity_on', models.DateField(blank=True, editable=False, null=True, verbose_name='last activity on')),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('municipality_a', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='agreements_as_a', to='registry.municipality', verbose_name='municipality A')),
-                ('municipality_b', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='agreements_as_b', to='registry.municipality', verbose_name='municipality B')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("sister", "Sister city"),
+                            ("friendship", "Friendship city"),
+                            ("partnership", "Partnership"),
+                            ("other", "Other"),
+                        ],
+                        default="sister",
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "signed_on",
+                    models.DateField(
+                        blank=True,
+                        help_text="Unknown parts are the 1st (see precision).",
+                        null=True,
+                        verbose_name="signed on",
+                    ),
+                ),
+                (
+                    "signed_on_precision",
+                    models.CharField(
+                        choices=[("day", "Day"), ("month", "Month"), ("year", "Year")],
+                        default="day",
+                        max_length=5,
+                        verbose_name="signing date precision",
+                    ),
+                ),
+                (
+                    "expires_on",
+                    models.DateField(
+                        blank=True, help_text="Only for fixed-term agreements.", null=True, verbose_name="expires on"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("active", "Active"), ("suspended", "Suspended"), ("terminated", "Terminated")],
+                        default="active",
+                        max_length=20,
+                        verbose_name="status",
+                    ),
+                ),
+                ("status_changed_on", models.DateField(blank=True, null=True, verbose_name="status changed on")),
+                ("status_reason", models.TextField(blank=True, verbose_name="reason of the last status change")),
+                ("heads_signed", models.BooleanField(default=False, verbose_name="signed by both heads")),
+                (
+                    "fields_unrestricted",
+                    models.BooleanField(default=False, verbose_name="exchange not limited to one field"),
+                ),
+                (
+                    "assembly_approved",
+                    models.BooleanField(default=False, verbose_name="approved by the local assembly"),
+                ),
+                (
+                    "clair_countable",
+                    models.GeneratedField(
+                        db_persist=True,
+                        expression=models.ExpressionWrapper(
+                            models.Q(
+                                ("heads_signed", True), ("fields_unrestricted", True), ("assembly_approved", True)
+                            ),
+                            output_field=models.BooleanField(),
+                        ),
+                        output_field=models.BooleanField(),
+                        verbose_name="CLAIR-countable",
+                    ),
+                ),
+                (
+                    "exchange_fields",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="Exchange categories the agreement covers.",
+                        verbose_name="fields of exchange",
+                    ),
+                ),
+                ("public_notes", models.TextField(blank=True, verbose_name="public notes")),
+                (
+                    "internal_notes",
+                    models.TextField(blank=True, help_text="Never shown to the public.", verbose_name="internal notes"),
+                ),
+                (
+                    "internal_contact",
+                    models.TextField(
+                        blank=True,
+                        help_text="Contact persons; never shown to the public.",
+                        verbose_name="internal contact",
+                    ),
+                ),
+                ("source_url", models.URLField(blank=True, max_length=500, verbose_name="source URL")),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("manual", "Entered by hand"),
+                            ("clair_csv", "CLAIR-style CSV import"),
+                            ("world_twin_pairs", "World twin-pairs list (Wikipedia)"),
+                        ],
+                        default="manual",
+                        max_length=20,
+                        verbose_name="source",
+                    ),
+                ),
+                (
+                    "needs_review",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Set by an import that had to decide by coordinates.",
+                        verbose_name="needs review",
+                    ),
+                ),
+                ("review_note", models.TextField(blank=True, verbose_name="review note")),
+                (
+                    "last_activity_on",
+                    models.DateField(blank=True, editable=False, null=True, verbose_name="last activity on"),
+                ),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "municipality_a",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="agreements_as_a",
+                        to="registry.municipality",
+                        verbose_name="municipality A",
+                    ),
+                ),
+                (
+                    "municipality_b",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="agreements_as_b",
+                        to="registry.municipality",
+                        verbose_name="municipality B",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'twinning agreement',
-                'verbose_name_plural': 'twinning agreements',
-                'ordering': ['-signed_on', 'pk'],
+                "verbose_name": "twinning agreement",
+                "verbose_name_plural": "twinning agreements",
+                "ordering": ["-signed_on", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='AgreementStatusChange',
+            name="AgreementStatusChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('from_status', models.CharField(blank=True, choices=[('active', 'Active'), ('suspended', 'Suspended'), ('terminated', 'Terminated')], max_length=20)),
-                ('to_status', models.CharField(choices=[('active', 'Active'), ('suspended', 'Suspended'), ('terminated', 'Terminated')], max_length=20)),
-                ('changed_on', models.DateField(blank=True, help_text="Empty when the agreement's signing date is unknown.", null=True)),
-                ('reason', models.TextField(blank=True)),
-                ('recorded_at', models.DateTimeField(auto_now_add=True)),
-                ('changed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('agreement', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='status_changes', to='registry.twinningagreement')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "from_status",
+                    models.CharField(
+                        blank=True,
+                        choices=[("active", "Active"), ("suspended", "Suspended"), ("terminated", "Terminated")],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "to_status",
+                    models.CharField(
+                        choices=[("active", "Active"), ("suspended", "Suspended"), ("terminated", "Terminated")],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "changed_on",
+                    models.DateField(
+                        blank=True, help_text="Empty when the agreement's signing date is unknown.", null=True
+                    ),
+                ),
+                ("reason", models.TextField(blank=True)),
+                ("recorded_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "changed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "agreement",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="status_changes",
+                        to="registry.twinningagreement",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'status change',
-                'verbose_name_plural': 'status history',
-                'ordering': ['agreement', 'changed_on', 'pk'],
+                "verbose_name": "status change",
+                "verbose_name_plural": "status history",
+                "ordering": ["agreement", "changed_on", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='ActivityLog',
+            name="ActivityLog",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('occurred_on', models.DateField(verbose_name='occurred on')),
-                ('category', models.CharField(choices=[('administrative', 'Administrative'), ('education', 'Education'), ('culture', 'Culture'), ('sports', 'Sports'), ('economy', 'Economy and trade'), ('tourism', 'Tourism'), ('cooperation', 'International cooperation'), ('disaster_support', 'Disaster support'), ('other', 'Other')], max_length=20, verbose_name='category')),
-                ('title', models.CharField(max_length=200, verbose_name='title')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('direction', models.CharField(blank=True, choices=[('outbound', 'Outbound (our delegation visited)'), ('inbound', 'Inbound (we received a visit)'), ('joint', 'Joint'), ('online', 'Online')], max_length=10, verbose_name='direction')),
-                ('participants', models.PositiveIntegerField(blank=True, null=True, verbose_name='participants')),
-                ('evidence_url', models.URLField(blank=True, max_length=500, verbose_name='evidence URL')),
-                ('is_demo', models.BooleanField(default=False, help_text='Generated demonstration activity, not a real exchange.', verbose_name='demo data')),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('logged_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('agreement', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='activities', to='registry.twinningagreement')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("occurred_on", models.DateField(verbose_name="occurred on")),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("administrative", "Administrative"),
+                            ("education", "Education"),
+                            ("culture", "Culture"),
+                            ("sports", "Sports"),
+                            ("economy", "Economy and trade"),
+                            ("tourism", "Tourism"),
+                            ("cooperation", "International cooperation"),
+                            ("disaster_support", "Disaster support"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                        verbose_name="category",
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="title")),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                (
+                    "direction",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("outbound", "Outbound (our delegation visited)"),
+                            ("inbound", "Inbound (we received a visit)"),
+                            ("joint", "Joint"),
+                            ("online", "Online"),
+                        ],
+                        max_length=10,
+                        verbose_name="direction",
+                    ),
+                ),
+                ("participants", models.PositiveIntegerField(blank=True, null=True, verbose_name="participants")),
+                ("evidence_url", models.URLField(blank=True, max_length=500, verbose_name="evidence URL")),
+                (
+                    "is_demo",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Generated demonstration activity, not a real exchange.",
+                        verbose_name="demo data",
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "logged_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "agreement",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="activities",
+                        to="registry.twinningagreement",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'activity',
-                'verbose_name_plural': 'activity log',
-                'ordering': ['-occurred_on', '-pk'],
+                "verbose_name": "activity",
+                "verbose_name_plural": "activity log",
+                "ordering": ["-occurred_on", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='ChangeRecord',
+            name="ChangeRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('object_id', models.PositiveBigIntegerField()),
-                ('object_repr', models.CharField(max_length=300)),
-                ('action', models.CharField(choices=[('create', 'Created'), ('update', 'Updated'), ('delete', 'Deleted'), ('status', 'Status changed'), ('merge', 'Moved by a merger'), ('import', 'Imported')], max_length=10)),
-                ('changes', models.JSONField(blank=True, default=dict, help_text='Field: [before, after].')),
-                ('note', models.TextField(blank=True)),
-                ('changed_at', models.DateTimeField(auto_now_add=True)),
-                ('changed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('content_type', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='contenttypes.contenttype')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("object_id", models.PositiveBigIntegerField()),
+                ("object_repr", models.CharField(max_length=300)),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("create", "Created"),
+                            ("update", "Updated"),
+                            ("delete", "Deleted"),
+                            ("status", "Status changed"),
+                            ("merge", "Moved by a merger"),
+                            ("import", "Imported"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("changes", models.JSONField(blank=True, default=dict, help_text="Field: [before, after].")),
+                ("note", models.TextField(blank=True)),
+                ("changed_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "changed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "content_type",
+                    models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to="contenttypes.contenttype"),
+                ),
             ],
             options={
-                'verbose_name': 'change record',
-                'verbose_name_plural': 'change history',
-                'ordering': ['-changed_at', '-pk'],
-                'indexes': [models.Index(fields=['content_type', 'object_id', '-changed_at'], name='change_object_time')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('action__in', ['create', 'update', 'delete', 'status', 'merge', 'import'])), name='change_action_valid')],
+                "verbose_name": "change record",
+                "verbose_name_plural": "change history",
+                "ordering": ["-changed_at", "-pk"],
+                "indexes": [
+                    models.Index(fields=["content_type", "object_id", "-changed_at"], name="change_object_time")
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("action__in", ["create", "update", "delete", "status", "merge", "import"])),
+                        name="change_action_valid",
+                    )
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='municipality',
-            index=models.Index(fields=['country', 'tier'], name='municipality_country_tier'),
+            model_name="municipality",
+            index=models.Index(fields=["country", "tier"], name="municipality_country_tier"),
         ),
         migrations.AddIndex(
-            model_name='municipality',
-            index=models.Index(fields=['country', 'name'], name='municipality_country_name'),
+            model_name="municipality",
+            index=models.Index(fields=["country", "name"], name="municipality_country_name"),
         ),
         migrations.AddIndex(
-            model_name='municipality',
-            index=models.Index(fields=['country', 'name_en'], name='municipality_country_name_en'),
+            model_name="municipality",
+            index=models.Index(fields=["country", "name_en"], name="municipality_country_name_en"),
         ),
         migrations.AddIndex(
-            model_name='municipality',
-            index=models.Index(fields=['country', '-population'], name='municipality_country_pop'),
+            model_name="municipality",
+            index=models.Index(fields=["country", "-population"], name="municipality_country_pop"),
         ),
         migrations.AddConstraint(
-            model_name='municipality',
-            constraint=models.UniqueConstraint(condition=models.Q(('lg_code__isnull', False)), fields=('lg_code',), name='municipality_lg_code_unique'),
+            model_name="municipality",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("lg_code__isnull", False)), fields=("lg_code",), name="municipality_lg_code_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='municipality',
-            constraint=models.UniqueConstraint(condition=models.Q(('geonames_id__isnull', False)), fields=('geonames_id',), name='municipality_geonames_id_unique'),
+            model_name="municipality",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("geonames_id__isnull", False)),
+                fields=("geonames_id",),
+                name="municipality_geonames_id_unique",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='municipality',
-            constraint=models.CheckConstraint(condition=models.Q(('tier__in', ['prefecture', 'city', 'special_ward', 'town', 'village', 'region', 'locality'])), name='municipality_tier_valid'),
+            model_name="municipality",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("tier__in", ["prefecture", "city", "special_ward", "town", "village", "region", "locality"])
+                ),
+                name="municipality_tier_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='municipality',
-            constraint=models.CheckConstraint(condition=models.Q(('country__regex', '^[A-Z]{2}$')), name='municipality_country_iso_alpha2'),
+            model_name="municipality",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("country__regex", "^[A-Z]{2}$")), name="municipality_country_iso_alpha2"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='municipality',
-            constraint=models.CheckConstraint(condition=models.Q(('lg_code__isnull', True), ('lg_code__regex', '^[0-9]{6}$'), _connector='OR'), name='municipality_lg_code_six_digits'),
+            model_name="municipality",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("lg_code__isnull", True), ("lg_code__regex", "^[0-9]{6}$"), _connector="OR"),
+                name="municipality_lg_code_six_digits",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='municipality',
-            constraint=models.CheckConstraint(condition=models.Q(('latitude__isnull', True), models.Q(('latitude__gte', -90), ('latitude__lte', 90)), _connector='OR'), name='municipality_latitude_range'),
+            model_name="municipality",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("latitude__isnull", True), models.Q(("latitude__gte", -90), ("latitude__lte", 90)), _connector="OR"
+                ),
+                name="municipality_latitude_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='municipality',
-            constraint=models.CheckConstraint(condition=models.Q(('longitude__isnull', True), models.Q(('longitude__gte', -180), ('longitude__lte', 180)), _connector='OR'), name='municipality_longitude_range'),
+            model_name="municipality",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("longitude__isnull", True),
+                    models.Q(("longitude__gte", -180), ("longitude__lte", 180)),
+                    _connector="OR",
+                ),
+                name="municipality_longitude_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='municipality',
-            constraint=models.CheckConstraint(condition=models.Q(('successor', models.F('pk')), _negated=True), name='municipality_not_own_successor'),
+            model_name="municipality",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("successor", models.F("pk")), _negated=True), name="municipality_not_own_successor"
+            ),
         ),
         migrations.AddIndex(
-            model_name='networkmembership',
-            index=models.Index(fields=['municipality', 'network'], name='membership_municipality'),
+            model_name="networkmembership",
+            index=models.Index(fields=["municipality", "network"], name="membership_municipality"),
         ),
         migrations.AddConstraint(
-            model_name='networkmembership',
-            constraint=models.CheckConstraint(condition=models.Q(('role__in', ['active', 'observer', 'associate'])), name='membership_role_valid'),
+            model_name="networkmembership",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("role__in", ["active", "observer", "associate"])), name="membership_role_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='networkmembership',
-            constraint=models.CheckConstraint(condition=models.Q(('left_on__isnull', True), ('joined_on__isnull', True), ('left_on__gte', models.F('joined_on')), _connector='OR'), name='membership_left_not_before_joined'),
+            model_name="networkmembership",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("left_on__isnull", True),
+                    ("joined_on__isnull", True),
+                    ("left_on__gte", models.F("joined_on")),
+                    _connector="OR",
+                ),
+                name="membership_left_not_before_joined",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='networkmembership',
-            constraint=models.UniqueConstraint(condition=models.Q(('left_on__isnull', True)), fields=('network', 'municipality'), name='membership_one_current_per_network'),
+            model_name="networkmembership",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("left_on__isnull", True)),
+                fields=("network", "municipality"),
+                name="membership_one_current_per_network",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='staffassignment',
-            constraint=models.UniqueConstraint(fields=('user', 'municipality'), name='staff_assignment_unique'),
+            model_name="staffassignment",
+            constraint=models.UniqueConstraint(fields=("user", "municipality"), name="staff_assignment_unique"),
         ),
         migrations.AddIndex(
-            model_name='twinningagreement',
-            index=models.Index(fields=['municipality_a', 'status'], name='agreement_a_status'),
+            model_name="twinningagreement",
+            index=models.Index(fields=["municipality_a", "status"], name="agreement_a_status"),
         ),
         migrations.AddIndex(
-            model_name='twinningagreement',
-            index=models.Index(fields=['municipality_b', 'status'], name='agreement_b_status'),
+            model_name="twinningagreement",
+            index=models.Index(fields=["municipality_b", "status"], name="agreement_b_status"),
         ),
         migrations.AddIndex(
-            model_name='twinningagreement',
-            index=models.Index(fields=['signed_on'], name='agreement_signed_on'),
+            model_name="twinningagreement",
+            index=models.Index(fields=["signed_on"], name="agreement_signed_on"),
         ),
         migrations.AddIndex(
-            model_name='twinningagreement',
-            index=models.Index(fields=['status', 'last_activity_on'], name='agreement_status_last_activity'),
+            model_name="twinningagreement",
+            index=models.Index(fields=["status", "last_activity_on"], name="agreement_status_last_activity"),
         ),
         migrations.AddConstraint(
-            model_name='twinningagreement',
-            constraint=models.CheckConstraint(condition=models.Q(('municipality_a', models.F('municipality_b')), _negated=True), name='agreement_not_with_itself'),
+            model_name="twinningagreement",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("municipality_a", models.F("municipality_b")), _negated=True),
+                name="agreement_not_with_itself",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='twinningagreement',
-            constraint=models.UniqueConstraint(django.db.models.functions.comparison.Least('municipality_a', 'municipality_b'), django.db.models.functions.comparison.Greatest('municipality_a', 'municipality_b'), name='agreement_unordered_pair_unique', violation_error_message='These two municipalities already have an agreement.'),
+            model_name="twinningagreement",
+            constraint=models.UniqueConstraint(
+                django.db.models.functions.comparison.Least("municipality_a", "municipality_b"),
+                django.db.models.functions.comparison.Greatest("municipality_a", "municipality_b"),
+                name="agreement_unordered_pair_unique",
+                violation_error_message="These two municipalities already have an agreement.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='twinningagreement',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['sister', 'friendship', 'partnership', 'other'])), name='agreement_kind_valid'),
+            model_name="twinningagreement",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("kind__in", ["sister", "friendship", "partnership", "other"])),
+                name="agreement_kind_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='twinningagreement',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['active', 'suspended', 'terminated'])), name='agreement_status_valid'),
+            model_name="twinningagreement",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["active", "suspended", "terminated"])), name="agreement_status_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='twinningagreement',
-            constraint=models.CheckConstraint(condition=models.Q(('signed_on_precision__in', ['day', 'month', 'year'])), name='agreement_precision_valid'),
+            model_name="twinningagreement",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("signed_on_precision__in", ["day", "month", "year"])),
+                name="agreement_precision_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='twinningagreement',
-            constraint=models.CheckConstraint(condition=models.Q(('expires_on__isnull', True), ('signed_on__isnull', True), ('expires_on__gt', models.F('signed_on')), _connector='OR'), name='agreement_expires_after_signing'),
+            model_name="twinningagreement",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("expires_on__isnull", True),
+                    ("signed_on__isnull", True),
+                    ("expires_on__gt", models.F("signed_on")),
+                    _connector="OR",
+                ),
+                name="agreement_expires_after_signing",
+            ),
         ),
         migrations.AddIndex(
-            model_name='agreementstatuschange',
-            index=models.Index(fields=['agreement', 'changed_on'], name='status_change_agreement_date'),
+            model_name="agreementstatuschange",
+            index=models.Index(fields=["agreement", "changed_on"], name="status_change_agreement_date"),
         ),
         migrations.AddConstraint(
-            model_name='agreementstatuschange',
-            constraint=models.CheckConstraint(condition=models.Q(('to_status__in', ['active', 'suspended', 'terminated'])), name='status_change_to_valid'),
+            model_name="agreementstatuschange",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("to_status__in", ["active", "suspended", "terminated"])),
+                name="status_change_to_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='agreementstatuschange',
-            constraint=models.CheckConstraint(condition=models.Q(('from_status', ''), ('from_status__in', ['active', 'suspended', 'terminated']), _connector='OR'), name='status_change_from_valid'),
+            model_name="agreementstatuschange",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("from_status", ""), ("from_status__in", ["active", "suspended", "terminated"]), _connector="OR"
+                ),
+                name="status_change_from_valid",
+            ),
         ),
         migrations.AddIndex(
-            model_name='activitylog',
-            index=models.Index(fields=['agreement', 'occurred_on'], name='activity_agreement_date'),
+            model_name="activitylog",
+            index=models.Index(fields=["agreement", "occurred_on"], name="activity_agreement_date"),
         ),
         migrations.AddConstraint(
-            model_name='activitylog',
-            constraint=models.CheckConstraint(condition=models.Q(('category__in', ['administrative', 'education', 'culture', 'sports', 'economy', 'tourism', 'cooperation', 'disaster_support', 'other'])), name='activity_category_valid'),
+            model_name="activitylog",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "category__in",
+                        [
+                            "administrative",
+                            "education",
+                            "culture",
+                            "sports",
+                            "economy",
+                            "tourism",
+                            "cooperation",
+                            "disaster_support",
+                            "other",
+                        ],
+                    )
+                ),
+                name="activity_category_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='activitylog',
-            constraint=models.CheckConstraint(condition=models.Q(('direction', ''), ('direction__in', ['outbound', 'inbound', 'joint', 'online']), _connector='OR'), name='activity_direction_valid'),
+            model_name="activitylog",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("direction", ""), ("direction__in", ["outbound", "inbound", "joint", "online"]), _connector="OR"
+                ),
+                name="activity_direction_valid",
+            ),
         ),
     ]

@@ -4,14 +4,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('registry', '0004_municipality_search_key'),
+        ("registry", "0004_municipality_search_key"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='agreementstatuschange',
-            options={'ordering': ['agreement_id', models.OrderBy(models.F('changed_on'), nulls_first=True), 'pk'], 'verbose_name': 'status change', 'verbose_name_plural': 'status history'},
+            name="agreementstatuschange",
+            options={
+                "ordering": ["agreement_id", models.OrderBy(models.F("changed_on"), nulls_first=True), "pk"],
+                "verbose_name": "status change",
+                "verbose_name_plural": "status history",
+            },
         ),
     ]

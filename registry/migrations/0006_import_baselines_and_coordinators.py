@@ -37,9 +37,7 @@ class Migration(migrations.Migration):
                 "verbose_name": "imported values",
                 "verbose_name_plural": "imported values",
                 "constraints": [
-                    models.UniqueConstraint(
-                        fields=("content_type", "object_id"), name="imported_values_one_per_object"
-                    )
+                    models.UniqueConstraint(fields=("content_type", "object_id"), name="imported_values_one_per_object")
                 ],
             },
         ),

@@ -12,7 +12,7 @@ from .agreements import (
 )
 from .history import ChangeAction, ChangeRecord
 from .imports import ImportedValues
-from .networks import MembershipRole, Network, NetworkMembership, NetworkScale
+from .networks import MembershipRole, Network, NetworkMemberCount, NetworkMembership, NetworkScale
 from .places import FOREIGN_TIERS, JAPAN_TIERS, Municipality, StaffAssignment, Tier, tiers_of
 
 __all__ = [
@@ -32,6 +32,7 @@ __all__ = [
     "MembershipRole",
     "Municipality",
     "Network",
+    "NetworkMemberCount",
     "NetworkMembership",
     "NetworkScale",
     "StaffAssignment",

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET
 
 from registry.models import ActivityLog, Municipality, Network, NetworkMembership, TwinningAgreement
 from registry.models.agreements import CountingBasis
-from registry.services import audits, standing
+from registry.services import audits, diplomacy, standing
 from registry.services.dates import today, years_before
 from registry.services.figures import CountedPaginator, cached_figure, data_version
 from registry.templatetags.registry_pages import local_name, other_name
@@ -186,6 +186,7 @@ def _municipality_context(place: Municipality, as_of: dt.date) -> dict[str, Any]
             "points": [_point(place)] if has_point else [_point(row["partner"]) for row in located],
         },
         "demo": any(row["agreement"].vitality_rests_on_demo for row in partners),
+        "profile": diplomacy.profile(municipality=place, as_of=as_of, years=VITALITY_YEARS),
     }
 
 
@@ -388,6 +389,7 @@ def coverage_page(request: HttpRequest) -> HttpResponse:
         return {
             "coverage": audits.coverage(country=HOME_COUNTRY, **params),
             "prefectures": audits.coverage_by_prefecture(country=HOME_COUNTRY, **params),
+            "multilateral": diplomacy.multilateral_coverage(country=HOME_COUNTRY, as_of=params["as_of"]),
         }
 
     shared = cached_figure("coverage", compute=figures, country=HOME_COUNTRY, **params)
@@ -411,6 +413,7 @@ def coverage_page(request: HttpRequest) -> HttpResponse:
         "download": download,
         "demo": coverage["rests_on_demo_activity"],
         "demo_share": coverage["demo_share"],
+        "multilateral": shared["multilateral"],
     }
     return render(request, "pages/coverage.html", context)
 
@@ -484,7 +487,7 @@ def gaps(request: HttpRequest) -> HttpResponse:
 def networks(request: HttpRequest) -> HttpResponse:
     """The city networks, with the members the registry holds."""
     rows = Network.objects.annotate(member_count=Count("memberships")).order_by("scale", "name")
-    return render(request, "pages/networks.html", {"networks": rows})
+    return render(request, "pages/networks.html", {"networks": rows, "published": diplomacy.published_counts()})
 
 
 @require_GET
@@ -497,4 +500,5 @@ def network(request: HttpRequest, pk: int) -> HttpResponse:
         )
     )
     points = [_point(m.municipality) for m in members if m.municipality.latitude is not None]
-    return render(request, "pages/network.html", {"network": item, "members": members, "map_data": {"points": points}})
+    context = {"network": item, "members": members, "map_data": {"points": points}}
+    return render(request, "pages/network.html", {**context, **diplomacy.network_counts(item, members)})

@@ -1,7 +1,7 @@
 """The city networks the registry ships (fixtures/networks.json) and files like it.
 
 The file is a Django fixture of `registry.network` objects (`fields`: slug, name, name_ja, scale,
-founded_year, seat, website, source). Keyed on the slug: a network the registry lacks is created,
+founded_year, seat, website, source, founded_year_other, founded_year_other_source, aliases). Keyed on the slug: a network the registry lacks is created,
 a known one takes the file's values only in fields nobody has edited in the registry since the
 last import (a coordinator's website stays; see registry/services/local_edits.py), unless forced.
 An entry that is not a network, has no slug or does not validate is rejected with its reason
@@ -26,7 +26,20 @@ User = AbstractBaseUser | AnonymousUser | None
 
 SOURCE = "import_networks"
 #: The fields the file gives (the slug is the key).
-FIELDS: tuple[str, ...] = ("name", "name_ja", "scale", "founded_year", "seat", "website", "source")
+FIELDS: tuple[str, ...] = (
+    "name",
+    "name_ja",
+    "scale",
+    "founded_year",
+    "seat",
+    "website",
+    "source",
+    "founded_year_other",
+    "founded_year_other_source",
+    "aliases",
+)
+#: Fields whose missing value is None rather than "".
+NULLABLE: frozenset[str] = frozenset({"founded_year", "founded_year_other"})
 HEADER: list[str] = ["slug", *FIELDS]
 
 
@@ -73,7 +86,7 @@ def import_networks(
             fields = entry.get("fields")
             if not isinstance(fields, dict) or not fields.get("slug"):
                 raise ValidationError({"slug": "Every network needs a slug."})
-            values = {name: fields.get(name, "" if name != "founded_year" else None) for name in FIELDS}
+            values = {name: fields.get(name, None if name in NULLABLE else "") for name in FIELDS}
             current = existing.get(fields["slug"])
             with transaction.atomic():
                 if current is None:

@@ -179,7 +179,8 @@ class JapaneseNameMatcher:
         if (suffix := _TIER_SUFFIX.search(name)) is not None and self._candidates(fold_name(name[: suffix.start()])):
             wanted_tier = _TIER_WORDS[suffix.group(1).lower()]
             name = name[: suffix.start()]
-        key = fold_name(name)
+        # A name in kanji folds to nothing: it is its own key (the official name, e.g. 尾張旭市).
+        key = fold_name(name) or name
         candidates = [a for a in self._candidates(key) if a.tier != Tier.PREFECTURE]
         if wanted_tier is not None:
             candidates = [a for a in candidates if a.tier == wanted_tier]

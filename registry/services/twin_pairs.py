@@ -109,7 +109,7 @@ REGION_COUNTRIES: dict[str, tuple[str, str]] = {
 }
 
 
-def _fold(text: str) -> str:
+def fold_place_name(text: str) -> str:
     """Case, accents, spacing and dash variants aside."""
     if text.isascii():
         return " ".join(text.casefold().split())
@@ -117,6 +117,9 @@ def _fold(text: str) -> str:
     plain = "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
     plain = re.sub(r"[‐-―−]", "-", plain)
     return " ".join(plain.split())
+
+
+_fold = fold_place_name
 
 
 @cache
@@ -389,25 +392,38 @@ def _authority(m: Municipality, shipped_name_en: str | None = None) -> Authority
     )
 
 
+def japanese_name_matcher() -> tuple[JapaneseNameMatcher, dict[int, Municipality]]:
+    """The matcher of Japanese names over the coded authorities, and those authorities by id: what
+    every importer that names Japanese authorities matches with (twin pairs, network memberships)."""
+    japanese = list(Municipality.objects.filter(country="JP", lg_code__isnull=False))
+    # The English names import_municipalities wrote, where the registry's have been edited since.
+    shipped = dict(
+        ImportedValues.objects.filter(
+            content_type=ContentType.objects.get_for_model(Municipality),
+            object_id__in=Municipality.objects.filter(country="JP", lg_code__isnull=False).values("pk"),
+        ).values_list("object_id", "values__name_en")
+    )
+    matcher = JapaneseNameMatcher(_authority(m, shipped.get(m.pk)) for m in japanese)
+    return matcher, {m.pk: m for m in japanese}
+
+
+def foreign_municipalities_by_name() -> dict[tuple[str, str], Municipality]:
+    """Foreign municipalities by (country, folded name or English name): a foreign place is the same
+    one when its country and its name (case, accents, spacing and dashes aside) are the same."""
+    foreign: dict[tuple[str, str], Municipality] = {}
+    for m in Municipality.objects.exclude(country="JP").order_by("-pk"):
+        # Lowest id wins where two share a name (the older record).
+        for name in {m.name, m.name_en} - {""}:
+            foreign[(m.country, fold_place_name(name))] = m
+    return foreign
+
+
 class _Registry:
     """What the import needs from the database, read once."""
 
     def __init__(self) -> None:
-        japanese = list(Municipality.objects.filter(country="JP", lg_code__isnull=False))
-        self.japanese: dict[int, Municipality] = {m.pk: m for m in japanese}
-        # The English names import_municipalities wrote, where the registry's have been edited since.
-        shipped = dict(
-            ImportedValues.objects.filter(
-                content_type=ContentType.objects.get_for_model(Municipality),
-                object_id__in=Municipality.objects.filter(country="JP", lg_code__isnull=False).values("pk"),
-            ).values_list("object_id", "values__name_en")
-        )
-        self.matcher = JapaneseNameMatcher(_authority(m, shipped.get(m.pk)) for m in japanese)
-        self.foreign: dict[tuple[str, str], Municipality] = {}
-        for m in Municipality.objects.exclude(country="JP").order_by("-pk"):
-            # Lowest id wins where two share a name (the older record).
-            for name in {m.name, m.name_en} - {""}:
-                self.foreign[(m.country, _fold(name))] = m
+        self.matcher, self.japanese = japanese_name_matcher()
+        self.foreign: dict[tuple[str, str], Municipality] = foreign_municipalities_by_name()
         #: Agreement id by unordered pair of municipality ids.
         self.pair_ids: dict[tuple[int, int], int] = {
             (min(a, b), max(a, b)): pk
@@ -769,8 +785,11 @@ def _foreign_municipalities(
 __all__ = [
     "Country",
     "certain_geonames_city",
+    "fold_place_name",
+    "foreign_municipalities_by_name",
     "import_twin_pairs_rows",
     "is_region_name",
     "japan_foreign_rate",
+    "japanese_name_matcher",
     "resolve_country",
 ]

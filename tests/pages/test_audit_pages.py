@@ -190,13 +190,15 @@ def test_coverage_page_bad_parameters_are_shown_not_500(client, world, params):
 
 
 def test_coverage_page_costs_a_constant_number_of_queries(client, world, django_assert_num_queries):
-    # data version (1), coverage (1), prefectures (1), counts by prefecture (1)
-    with django_assert_num_queries(4):
+    # data version (1), coverage (1), prefectures (1), counts by prefecture (1), multilateral coverage (1)
+    with django_assert_num_queries(5):
         client.get("/en/coverage/")
     AgreementFactory.create_batch(3)  # through the service: a new data version
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         client.get("/en/coverage/")
-    with django_assert_num_queries(1):  # unchanged data: the figures come from the cache
+    # Unchanged data: the figures come from the cache (memberships are written through their service,
+    # with a change record: a new data version, like agreements).
+    with django_assert_num_queries(1):
         client.get("/ja/coverage/")
 
 
@@ -234,7 +236,7 @@ def test_networks_pages_list_networks_and_their_members(client, nagasaki, django
     network = NetworkFactory(name="Mayors for Peace", name_ja="平和首長会議")
     MembershipFactory(network=network, municipality=nagasaki, joined_on=dt.date(1982, 6, 24))
     assert "平和首長会議" in client.get("/ja/networks/").content.decode()
-    with django_assert_num_queries(2):  # network (1), members with their authorities (1)
+    with django_assert_num_queries(3):  # network (1), members with their authorities (1), published counts (1)
         response = client.get(f"/en/networks/{network.pk}/")
     html = response.content.decode()
     assert "Nagasaki" in html and "since 1982" in html

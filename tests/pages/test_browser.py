@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from registry.models import Municipality
+from registry.models import Municipality, NetworkMemberCount
 from registry.services.dates import today
 from tests.factories import ActivityFactory, AgreementFactory, ForeignCityFactory, MembershipFactory, NetworkFactory
 
@@ -73,6 +73,21 @@ def real_japan(transactional_db):
     AgreementFactory(municipality_a=nagasaki, municipality_b=santos, signed_on="1972")
     network = NetworkFactory(name="Mayors for Peace", name_ja="平和首長会議")
     MembershipFactory(network=network, municipality=nagasaki, joined_on=dt.date(1982, 6, 24))
+    # A derived member and a published count: the network page's "held of published" and derived list.
+    MembershipFactory(
+        network=network,
+        municipality=Municipality.objects.get(lg_code="422029"),
+        is_derived=True,
+        source_note="Derived from the source's statement, as of 2024-06-01: (test)",
+    )
+    NetworkMemberCount.objects.create(
+        network=network,
+        as_of="2024-06-01",
+        as_of_date=dt.date(2024, 6, 1),
+        scope="total",
+        count=8397,
+        source_url="https://example.org/count",
+    )
     return {"nagasaki": nagasaki, "agreement": live, "network": network}
 
 

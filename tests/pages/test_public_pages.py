@@ -172,14 +172,15 @@ def test_partial_signing_dates_stay_partial(client, nagasaki):
 def test_municipality_page_costs_a_constant_number_of_queries(client, world, django_assert_num_queries):
     nagasaki = world["nagasaki"]
     # place (1), data version (1); the body: agreements with vitality (1), activities (1), memberships (1),
-    # partners of partners (1)
-    with django_assert_num_queries(6):
+    # partners of partners (1), the city-diplomacy profile (4: relationships, activities by category,
+    # memberships, peers' counts)
+    with django_assert_num_queries(10):
         client.get(f"/en/municipalities/{nagasaki.pk}/")
     for _ in range(3):
         agreement = AgreementFactory(municipality_a=nagasaki)
         ActivityFactory(agreement=agreement, occurred_on=recent())
         AgreementFactory(municipality_a=agreement.municipality_b)  # a partner of a partner
-    with django_assert_num_queries(6):  # written through the services: a new data version, the body rendered again
+    with django_assert_num_queries(10):  # written through the services: a new data version, the body rendered again
         response = client.get(f"/en/municipalities/{nagasaki.pk}/")
     assert len(response.context["partners"]) == 4
     assert len(response.context["partners_of_partners"]) == 3

@@ -5,15 +5,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('registry', '0006_import_baselines_and_coordinators'),
+        ("registry", "0007_network_memberships_sources"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='activitylog',
-            index=models.Index(fields=['-occurred_on', '-id'], name='activity_newest_first'),
+            model_name="activitylog",
+            index=models.Index(fields=["-occurred_on", "-id"], name="activity_newest_first"),
         ),
     ]
