@@ -254,7 +254,8 @@ def _snapshot() -> Any:
 
     SQLite: no transaction (a long read transaction would lock writers out); the data version is
     read first, so the manifest never claims a state newer than the files."""
-    if connection.vendor != "postgresql":
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        # Inside a caller's transaction (a test, a larger job) its isolation level applies.
         return _NoTransaction()
     return _RepeatableRead()
 

@@ -76,7 +76,7 @@ def test_export_open_data_files_match_manifest(registry, tmp_path):
         records = read_csv(directory / name) if name.endswith(".csv") else json.loads(body)
         assert entry["records"] == len(records) == counts[entry["table"]], name
     assert {table: info["records"] for table, info in manifest["tables"].items()} == counts
-    assert manifest["data_version"] == ChangeRecord.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    assert manifest["data_version"] == ChangeRecord.objects.order_by("-pk").values_list("pk", flat=True).first()
     assert manifest["licence"]["name"] == "CC BY-SA 4.0"
     assert {"GeoNames", "Wikipedia: List of twin towns and sister cities (by country)"} <= {
         source["name"] for source in manifest["sources"]
@@ -215,3 +215,15 @@ def test_export_open_data_reads_each_table_in_constant_queries(registry, tmp_pat
         AgreementFactory(municipality_a=registry["agreements"][0].municipality_a)
     with django_assert_max_num_queries(12):
         export(tmp_path)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_export_open_data_outside_a_transaction_reads_one_snapshot(tmp_path):
+    # As the command runs for real: on PostgreSQL its own REPEATABLE READ transaction (the SET must come first).
+    AgreementFactory()
+
+    directory, _, _ = export(tmp_path)
+
+    manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["tables"]["agreements"]["records"] == 1
+    assert manifest["data_version"] == ChangeRecord.objects.order_by("-pk").values_list("pk", flat=True).first()
