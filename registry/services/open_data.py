@@ -28,11 +28,10 @@ from typing import IO, Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection, transaction
-from django.db.models import Max
 from django.http import HttpRequest
 from django.utils import timezone
 
-from registry.models import ChangeRecord
+from registry.services.figures import data_version
 
 #: The export's format version: bumped when a file's shape changes in a way readers must know.
 FORMAT_VERSION = 1
@@ -100,12 +99,6 @@ SOURCES = [
         "note": "Boundaries of the registry's maps; not part of this export.",
     },
 ]
-
-
-def data_version() -> int:
-    """The registry's data version: the id of the newest change record (0 for an empty registry), the
-    number the public pages' caches are keyed on (registry.pages.cache.data_version)."""
-    return ChangeRecord.objects.aggregate(newest=Max("pk"))["newest"] or 0
 
 
 class OpenDataError(Exception):
