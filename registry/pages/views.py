@@ -30,6 +30,7 @@ from registry.templatetags.registry_pages import local_name, other_name
 from .cache import cached_body
 from .forms import AsOfForm, DirectoryForm, GapsForm
 from .links import page_url
+from .response_cache import public_page
 
 #: The home country the public pages audit (the reports' default).
 HOME_COUNTRY = "JP"
@@ -45,6 +46,7 @@ RECENT_ACTIVITIES = 10
 PARTNERS_OF_PARTNERS = 12
 
 
+@public_page
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     """Search, headline figures as of today, coverage by tier, the map of Japan, partner countries."""
@@ -80,6 +82,7 @@ def _suggestion(municipality: Municipality) -> dict[str, Any]:
     }
 
 
+@public_page
 @require_GET
 def search_suggestions(request: HttpRequest) -> JsonResponse:
     """Up to SUGGESTIONS authorities for the search box, best match first. Two queries at most."""
@@ -90,6 +93,7 @@ def search_suggestions(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"q": query, "results": [_suggestion(m) for m in matches]})
 
 
+@public_page
 @require_GET
 @cache_control(public=True, max_age=300)
 def standing_map_data(request: HttpRequest) -> JsonResponse:
@@ -108,6 +112,7 @@ def standing_map_data(request: HttpRequest) -> JsonResponse:
 _NAMED = ("", "__name", "__name_en", "__country")
 
 
+@public_page
 @require_GET
 def municipality(request: HttpRequest, pk: int) -> HttpResponse:
     """One authority: names, tier, its partners with vitality on a world map, recent public activity,
@@ -206,6 +211,7 @@ def _page(
     return paginator.get_page(request.GET.get(param))
 
 
+@public_page
 @require_GET
 def search(request: HttpRequest) -> HttpResponse:
     """Home and foreign authorities matching `q`, best match first (the search box's full results)."""
@@ -214,6 +220,7 @@ def search(request: HttpRequest) -> HttpResponse:
     return render(request, "pages/search.html", {"q": query, "page": page})
 
 
+@public_page
 @require_GET
 def directory(request: HttpRequest) -> HttpResponse:
     """Every authority, filtered by country, prefecture, tier and whether it has partners; sortable."""
@@ -251,6 +258,7 @@ def directory(request: HttpRequest) -> HttpResponse:
     return render(request, "pages/directory.html", {"form": form, "page": page, "query": query.urlencode()})
 
 
+@public_page
 @require_GET
 def agreement(request: HttpRequest, pk: int) -> HttpResponse:
     """One relationship: both sides, dates, status history with reasons, CLAIR facts, vitality
@@ -278,6 +286,7 @@ def agreement(request: HttpRequest, pk: int) -> HttpResponse:
 COUNTRY_PAGE = 100
 
 
+@public_page
 @require_GET
 def country(request: HttpRequest, code: str) -> HttpResponse:
     """Every link between the home country and one country: counts, the links by the home side's
@@ -378,6 +387,7 @@ def _link(home: Municipality, partner: Municipality, relationship: TwinningAgree
     return {"from": _point(home), "to": _point(partner), "vitality": getattr(relationship, "vitality", "")}
 
 
+@public_page
 @require_GET
 def coverage_page(request: HttpRequest) -> HttpResponse:
     """The CLAIR-style table by tier for `as_of` and `basis`, with live coverage, the 4–8 band, a
@@ -418,6 +428,7 @@ def coverage_page(request: HttpRequest) -> HttpResponse:
     return render(request, "pages/coverage.html", context)
 
 
+@public_page
 @require_GET
 def gaps(request: HttpRequest) -> HttpResponse:
     """Authorities without a partner (by tier and prefecture, map and list), and foreign
@@ -483,6 +494,7 @@ def gaps(request: HttpRequest) -> HttpResponse:
     return render(request, "pages/gaps.html", {"body": body})
 
 
+@public_page
 @require_GET
 def networks(request: HttpRequest) -> HttpResponse:
     """The city networks, with the members the registry holds."""
@@ -490,6 +502,7 @@ def networks(request: HttpRequest) -> HttpResponse:
     return render(request, "pages/networks.html", {"networks": rows, "published": diplomacy.published_counts()})
 
 
+@public_page
 @require_GET
 def network(request: HttpRequest, pk: int) -> HttpResponse:
     """One network and its members, by role, with join years, on a map and as a list."""

@@ -14,9 +14,11 @@ a cache outage makes pages slower, never wrong or broken.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.core.cache import cache
@@ -32,9 +34,30 @@ DAY = 24 * 60 * 60
 _MISSING = object()
 
 
+#: The data version read for the request being served (see one_version_per_request), else None.
+_request_version: contextvars.ContextVar[int | None] = contextvars.ContextVar("request_version", default=None)
+
+
 def data_version() -> int:
-    """The id of the newest change record (0 for an empty registry)."""
-    return ChangeRecord.objects.aggregate(newest=Max("pk"))["newest"] or 0
+    """The id of the newest change record (0 for an empty registry); read once per request inside
+    `one_version_per_request`."""
+    version = _request_version.get()
+    if version is None:
+        version = ChangeRecord.objects.aggregate(newest=Max("pk"))["newest"] or 0
+    return version
+
+
+@contextlib.contextmanager
+def one_version_per_request() -> Iterator[int]:
+    """Within the block every data_version() is the one read on entering it (a page with several
+    cached figures reads the version once)."""
+    token = _request_version.set(None)
+    version = data_version()
+    _request_version.set(version)
+    try:
+        yield version
+    finally:
+        _request_version.reset(token)
 
 
 def cached_figure(

@@ -55,11 +55,13 @@ def test_directory_filters_and_sorts(client, world, nagasaki):
 
 
 def test_directory_costs_a_constant_number_of_queries(client, world, django_assert_num_queries):
-    # count (1), page (1), prefecture choices of the filter form (1)
-    with django_assert_num_queries(3):
+    # data version (1), count (1), page (1), prefecture choices of the filter form (1)
+    with django_assert_num_queries(4):
         client.get("/en/municipalities/", {"country": "JP"})
-    MunicipalityFactory.create_batch(4)
-    with django_assert_num_queries(3):
+    AgreementFactory.create_batch(4)  # through the service (new authorities on both sides): a new data version
+    with django_assert_num_queries(4):
+        client.get("/en/municipalities/", {"country": "JP"})
+    with django_assert_num_queries(1):  # unchanged data: the public's page from the cache
         client.get("/en/municipalities/", {"country": "JP"})
 
 
@@ -112,11 +114,11 @@ def test_agreement_page_shows_status_history_with_reasons(client, world):
 
 
 def test_agreement_page_costs_a_constant_number_of_queries(client, world, django_assert_num_queries):
-    # agreement with sides and vitality (1), status history (1), activities (1)
-    with django_assert_num_queries(3):
+    # data version (1), agreement with sides and vitality (1), status history (1), activities (1)
+    with django_assert_num_queries(4):
         client.get(f"/en/agreements/{world['live'].pk}/")
     ActivityFactory.create_batch(3, agreement=world["live"], occurred_on=dt.date(2024, 1, 1))
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         client.get(f"/en/agreements/{world['live'].pk}/")
 
 
@@ -236,7 +238,8 @@ def test_networks_pages_list_networks_and_their_members(client, nagasaki, django
     network = NetworkFactory(name="Mayors for Peace", name_ja="平和首長会議")
     MembershipFactory(network=network, municipality=nagasaki, joined_on=dt.date(1982, 6, 24))
     assert "平和首長会議" in client.get("/ja/networks/").content.decode()
-    with django_assert_num_queries(3):  # network (1), members with their authorities (1), published counts (1)
+    # data version (1), network (1), members with their authorities (1), published counts (1)
+    with django_assert_num_queries(4):
         response = client.get(f"/en/networks/{network.pk}/")
     html = response.content.decode()
     assert "Nagasaki" in html and "since 1982" in html

@@ -1,0 +1,72 @@
+"""Whole pages for the public, cached while the data is unchanged.
+
+A reader without a session (the public: no sign-in, nothing of their own on the page) asking for a
+page by GET gets the same bytes as every other such reader until a write changes the data version
+(registry.services.figures) or the day changes, so the page is rendered once and then served from
+the cache (Redis when REDIS_URL is set, shared by every process and machine). Signed-in readers
+(a session cookie) always get a freshly rendered page. Only complete 200 answers that set no cookie
+and used no CSRF token are kept; the key is the full address (language prefix and query included).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+
+from registry.services.dates import today
+from registry.services.figures import DAY, one_version_per_request
+
+logger = logging.getLogger(__name__)
+
+#: The headers a kept page carries back (the middleware after the view adds its own again).
+_KEPT_HEADERS = {"content-type", "cache-control"}
+
+
+def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Serve `view`'s page to the public from the cache (see the module's docstring)."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        with one_version_per_request() as version:
+            if request.method not in {"GET", "HEAD"} or settings.SESSION_COOKIE_NAME in request.COOKIES:
+                return view(request, *args, **kwargs)
+            address = f"{version}|{today().isoformat()}|{request.get_full_path()}"
+            key = "registry:page:" + hashlib.sha256(address.encode()).hexdigest()
+            try:
+                kept = cache.get(key)
+            except Exception:  # a cache outage: render instead
+                logger.warning("cache unavailable: page rendered without it", exc_info=True)
+                kept = None
+            if kept is not None:
+                headers, content = kept
+                response = HttpResponse(content)
+                for name, value in headers:
+                    response[name] = value
+                return response
+            response = view(request, *args, **kwargs)
+            if _keepable(request, response):
+                headers = [(name, value) for name, value in response.items() if name.lower() in _KEPT_HEADERS]
+                try:
+                    cache.set(key, (headers, response.content), timeout=DAY)
+                except Exception:
+                    logger.warning("cache unavailable: page not kept", exc_info=True)
+            return response
+
+    return wrapper
+
+
+def _keepable(request: HttpRequest, response: HttpResponse) -> bool:
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+        and "private" not in response.get("Cache-Control", "")
+    )
