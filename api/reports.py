@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -341,6 +342,11 @@ class KeysFirstPaginator(CountedPaginator):
     agreements at benchmark size) before sorting and cutting the page of 50.
     """
 
+    def __init__(self, *args: Any, keys_figure: tuple[str, dict[str, Any]] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: (name, params) of the report: its pages' keys are then cached figures (see `figure`).
+        self.keys_figure = keys_figure
+
     def page(self, number: int | str) -> Page:
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
@@ -349,7 +355,13 @@ class KeysFirstPaginator(CountedPaginator):
             top = self.count
         object_list = self.object_list
         if isinstance(object_list, QuerySet) and (object_list.query.select_related or object_list.query.annotations):
-            keys = object_list.values("pk")[bottom:top]
+            keys: Any = object_list.values("pk")[bottom:top]
+            if self.keys_figure is not None:
+                # Finding a page of the report is the report's work (its rules over every row); the
+                # page's keys are a figure like its count.
+                name, params = self.keys_figure
+                ordered = object_list.values_list("pk", flat=True)[bottom:top]
+                keys = figure(f"{name}-keys", lambda: list(ordered), {**params, "rows": f"{bottom}-{top}"}, call=False)
             # The keys carry the report's filters; the page's rows need only their joins,
             # annotations and order. Filtering them again would compile and run every rule
             # (status history, vitality, the side countries) a second time.
@@ -363,6 +375,13 @@ class KeysFirstPaginator(CountedPaginator):
 
 class ReportPagination(RegistryPagination):
     django_paginator_class = KeysFirstPaginator
+    #: Set by the view: the report's name and parameters, to cache its pages' keys.
+    keys_figure: tuple[str, dict[str, Any]] | None = None
+
+    def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> list[Any] | None:
+        if self.keys_figure is not None:
+            self.django_paginator_class = partial(KeysFirstPaginator, keys_figure=self.keys_figure)
+        return super().paginate_queryset(queryset, request, view)
 
 
 # --- Views --------------------------------------------------------------------------------------
@@ -462,6 +481,7 @@ class InNameOnlyView(ReportView):
         # One query for the count and the demo figures; the paginator takes the count from it.
         summary = figure("in-name-only-summary", audits.in_name_only_summary, params)
         self.paginator.known_count = summary["count"]
+        self.paginator.keys_figure = ("in-name-only", params)
         response = self.rows_response(audits.in_name_only(**params), InNameOnlyRowSerializer)
         response.data = {"count": response.data["count"], **summary, **response.data}
         return response
@@ -523,6 +543,7 @@ class GapsView(ReportView):
         if exports.export_format(self.request) is None:
             # Counting the gaps reads every authority (every foreign one for kind=foreign): a figure.
             self.paginator.known_count = figure(f"gaps-{kind}-count", queryset.count, params, call=False)
+            self.paginator.keys_figure = (f"gaps-{kind}", params)
         return self.rows_response(queryset, serializer_class)
 
 

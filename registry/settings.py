@@ -66,6 +66,8 @@ MIDDLEWARE = [
     "registry.request_log.RequestLogMiddleware",
     # The public's reads to the replica when DATABASE_REPLICA_URL is set (registry.routers).
     "registry.routers.ReplicaMiddleware",
+    # A read-only request reads the data version (the cached figures' key) once.
+    "registry.middleware.DataVersionMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -21,7 +21,7 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 
 from registry.services.dates import today
-from registry.services.figures import DAY, one_version_per_request
+from registry.services.figures import DAY, data_version, one_version_per_request
 
 logger = logging.getLogger(__name__)
 
@@ -34,10 +34,10 @@ def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
 
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        with one_version_per_request() as version:
+        with one_version_per_request():
             if request.method not in {"GET", "HEAD"} or settings.SESSION_COOKIE_NAME in request.COOKIES:
                 return view(request, *args, **kwargs)
-            address = f"{version}|{today().isoformat()}|{request.get_full_path()}"
+            address = f"{data_version()}|{today().isoformat()}|{request.get_full_path()}"
             key = "registry:page:" + hashlib.sha256(address.encode()).hexdigest()
             try:
                 kept = cache.get(key)

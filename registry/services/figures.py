@@ -34,28 +34,31 @@ DAY = 24 * 60 * 60
 _MISSING = object()
 
 
-#: The data version read for the request being served (see one_version_per_request), else None.
-_request_version: contextvars.ContextVar[int | None] = contextvars.ContextVar("request_version", default=None)
+#: Within one_version_per_request: the data version once read ([None] until then), else None.
+_request_version: contextvars.ContextVar[list[int | None] | None] = contextvars.ContextVar(
+    "request_version", default=None
+)
 
 
 def data_version() -> int:
-    """The id of the newest change record (0 for an empty registry); read once per request inside
-    `one_version_per_request`."""
-    version = _request_version.get()
-    if version is None:
-        version = ChangeRecord.objects.aggregate(newest=Max("pk"))["newest"] or 0
+    """The id of the newest change record (0 for an empty registry); read once per block of
+    `one_version_per_request` (a request), however many figures ask for it."""
+    held = _request_version.get()
+    if held is not None and held[0] is not None:
+        return held[0]
+    version = ChangeRecord.objects.aggregate(newest=Max("pk"))["newest"] or 0
+    if held is not None:
+        held[0] = version
     return version
 
 
 @contextlib.contextmanager
-def one_version_per_request() -> Iterator[int]:
-    """Within the block every data_version() is the one read on entering it (a page with several
-    cached figures reads the version once)."""
-    token = _request_version.set(None)
-    version = data_version()
-    _request_version.set(version)
+def one_version_per_request() -> Iterator[None]:
+    """Within the block the data version is read once, when first asked for (a read-only request:
+    registry.middleware.DataVersionMiddleware, registry.pages.response_cache)."""
+    token = _request_version.set([None])
     try:
-        yield version
+        yield
     finally:
         _request_version.reset(token)
 
