@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api import exports
+from api.caching import public_data
 from api.reports import ReportParamsSerializer, ReportView, _parse
 from registry.models import ExchangeCategory, MembershipRole, NetworkScale, Tier
 from registry.services import diplomacy
@@ -171,6 +172,7 @@ class MultilateralCoverageView(ReportView):
         responses=MultilateralCoverageSerializer,
         tags=["reports"],
     )
+    @public_data
     def get(self, request: Request) -> Response:
         params = _parse(ReportParamsSerializer, request)
         self.name_csv("multilateral-coverage", params)

@@ -42,6 +42,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api import exports
+from api.caching import public_data
 from api.filters import MAX_ID
 from api.pagination import RegistryPagination
 from api.serializers import PARTIAL_DATE_SCHEMA
@@ -434,6 +435,7 @@ class CoverageView(ReportView):
         responses=CoverageSerializer,
         tags=["reports"],
     )
+    @public_data
     def get(self, request: Request) -> Response:
         params = _parse(VitalityParamsSerializer, request)
         self.name_csv("coverage", params)
@@ -473,6 +475,7 @@ class InNameOnlyView(ReportView):
         ),
         tags=["reports"],
     )
+    @public_data
     def get(self, request: Request) -> Response | StreamingHttpResponse:
         params = _parse(InNameOnlyParamsSerializer, request)
         self.name_csv("in-name-only", params)
@@ -510,6 +513,7 @@ class GapsView(ReportView):
         ),
         tags=["reports"],
     )
+    @public_data
     def get(self, request: Request) -> Response | StreamingHttpResponse:
         params = _parse(GapsParamsSerializer, request)
         kind = params.pop("kind")
@@ -555,6 +559,7 @@ class PartnerCountriesView(ReportView):
         responses=PartnerCountriesSerializer,
         tags=["reports"],
     )
+    @public_data
     def get(self, request: Request) -> Response:
         params = _parse(BasisParamsSerializer, request)
         self.name_csv("partner-countries", params)
@@ -569,6 +574,7 @@ class GrowthView(ReportView):
         responses=GrowthSerializer,
         tags=["reports"],
     )
+    @public_data
     def get(self, request: Request) -> Response:
         params = _parse(DomesticParamsSerializer, request)
         self.name_csv("growth", params)

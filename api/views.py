@@ -57,6 +57,7 @@ from registry.services.memberships import delete_membership, join_network, updat
 from . import diplomacy as api_diplomacy
 from . import exports, filters, permissions, serializers
 from .authentication import RegistrySessionAuthentication
+from .caching import public_data
 from .exceptions import LockedOut, PreconditionRequired
 
 # --- The audits' annotations, built once per day -------------------------------------------------
@@ -340,6 +341,7 @@ class LeanListMixin:
         """The unevaluated, unfiltered QuerySet every user may read in full, or None (then no fast path)."""
         return None
 
+    @public_data
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         if exports.export_format(request) is not None:
             return super().list(request, *args, **kwargs)  # every row: RegistryViewSet.list, export_rows
@@ -410,6 +412,7 @@ class RegistryViewSet(viewsets.GenericViewSet):
     #: Columns never public: left out of an export for users who may read them on no row.
     private_columns: tuple[str, ...] = ()
 
+    @public_data
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """The page (ListModelMixin); `?format=csv` / `xlsx`: every row as a file (api.exports)."""
         format_ = exports.export_format(request)
