@@ -374,7 +374,7 @@ def agreement_new(request: HttpRequest) -> HttpResponse:
 def agreement_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Edit a relationship's details (update_agreement, with the version the form was based on)."""
     relationship = _editable_agreement(request, pk)
-    conflict: list[dict[str, str]] = []
+    conflict: list[dict[str, str]] | None = None
     if request.method == "POST":
         form = AgreementDetailsForm(request.POST)
         if form.is_valid():
@@ -407,14 +407,19 @@ def agreement_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "heading": _("Edit the details"),
         "submit": _("Save"),
     }
-    return render(request, "workspace/form_page.html", context, status=409 if conflict else 400 if form.errors else 200)
+    return render(
+        request,
+        "workspace/form_page.html",
+        context,
+        status=409 if conflict is not None else 400 if form.errors else 200,
+    )
 
 
 def _versioned_agreement_action(
     request: HttpRequest, pk: int, form_class: type, act: Any, *, heading: str, submit: str, done: str
 ) -> HttpResponse:
     relationship = _editable_agreement(request, pk)
-    conflict: list[dict[str, str]] = []
+    conflict: list[dict[str, str]] | None = None
     if request.method == "POST":
         form = form_class(request.POST)
         if form.is_valid():
@@ -441,7 +446,12 @@ def _versioned_agreement_action(
         "heading": heading,
         "submit": submit,
     }
-    return render(request, "workspace/form_page.html", context, status=409 if conflict else 400 if form.errors else 200)
+    return render(
+        request,
+        "workspace/form_page.html",
+        context,
+        status=409 if conflict is not None else 400 if form.errors else 200,
+    )
 
 
 @login_required
@@ -533,7 +543,7 @@ def activity_new(request: HttpRequest, pk: int) -> HttpResponse:
         "form": form,
         "agreement": relationship,
         "home": _home_of(request, relationship),
-        "conflict": [],
+        "conflict": None,
         "heading": _("Log an activity"),
         "submit": _("Log the activity"),
     }
@@ -555,7 +565,7 @@ def _editable_activity(request: HttpRequest, pk: int) -> ActivityLog:
 def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Edit a logged activity (update_activity, with the version the form was based on)."""
     activity = _editable_activity(request, pk)
-    conflict: list[dict[str, str]] = []
+    conflict: list[dict[str, str]] | None = None
     if request.method == "POST":
         form = ActivityForm(request.POST)
         if form.is_valid():
@@ -588,7 +598,12 @@ def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "heading": _("Edit the activity"),
         "submit": _("Save"),
     }
-    return render(request, "workspace/form_page.html", context, status=409 if conflict else 400 if form.errors else 200)
+    return render(
+        request,
+        "workspace/form_page.html",
+        context,
+        status=409 if conflict is not None else 400 if form.errors else 200,
+    )
 
 
 @login_required
