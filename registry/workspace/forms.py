@@ -31,7 +31,16 @@ def read_base(token: str) -> dict[str, Any] | None:
         return None
 
 
-class VersionedForm(forms.Form):
+class WorkspaceForm(forms.Form):
+    #: Labels stand above their fields (no colon: neither Japanese nor a checkbox's label wants one).
+    label_suffix = ""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class VersionedForm(WorkspaceForm):
     """`version`: the record's version when the form was filled in; `base`: its values then."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
@@ -142,7 +151,7 @@ class RenewForm(VersionedForm):
     expires_on = forms.DateField(label=_("New end of the term"), widget=DATE, input_formats=["%Y-%m-%d"])
 
 
-class ProfileForm(forms.Form):
+class ProfileForm(WorkspaceForm):
     language = forms.ChoiceField(label=_("Language of e-mails"), choices=settings.LANGUAGES)
     digests_enabled = forms.BooleanField(
         label=_("Send me reminder digests"),

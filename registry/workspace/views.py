@@ -272,6 +272,7 @@ def agreement(request: HttpRequest, pk: int) -> HttpResponse:
     if not access.can_edit_agreement(request.user, relationship):
         raise PermissionDenied(_("You do not keep the record of this relationship."))
     home = _home_of(request, relationship)
+    relationship.quiet_from = quiet_from(relationship)
     values = agreement_values(relationship)
     context = {
         "agreement": relationship,
