@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from api.exports import export_response
 from registry.models import ActivityLog, Municipality, TwinningAgreement
+from registry.models.agreements import home_country
 from registry.services import access
 from registry.services.activity import delete_activity, log_activity, update_activity
 from registry.services.agreements import change_status, sign_agreement, update_agreement
@@ -173,7 +174,8 @@ def _home_of(request: HttpRequest, agreement: TwinningAgreement) -> Municipality
     ids = access.assigned_municipality_ids(request.user)
     if agreement.municipality_b_id in ids and agreement.municipality_a_id not in ids:
         return agreement.municipality_b
-    if agreement.municipality_a.country != "JP" and agreement.municipality_b.country == "JP":
+    home = home_country()
+    if agreement.municipality_a.country != home and agreement.municipality_b.country == home:
         return agreement.municipality_b
     return agreement.municipality_a
 

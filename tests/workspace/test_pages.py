@@ -490,3 +490,36 @@ def test_urls_are_the_contract():
     assert reverse("login") == "/en/accounts/login/"
     assert reverse("workspace:my") == "/en/my/"
     assert reverse("workspace:review") == "/en/my/review/"
+
+
+def test_about_to_become_in_name_only_comes_before_the_live_ones(client, staff_of_nagasaki, nagasaki):
+    from registry.services.dates import years_before
+    from tests.factories import ActivityFactory, AgreementFactory
+
+    soon = AgreementFactory(municipality_a=nagasaki, municipality_b=ForeignCityFactory(name="Soon"))
+    # Its last activity leaves the three-year window in about two months.
+    ActivityFactory(agreement=soon, occurred_on=years_before(today(), 3) + dt.timedelta(days=60))
+    fine = AgreementFactory(municipality_a=nagasaki, municipality_b=ForeignCityFactory(name="Fine"))
+    ActivityFactory(agreement=fine, occurred_on=today() - dt.timedelta(days=10))
+    client.force_login(staff_of_nagasaki)
+    response = client.get("/en/my/")
+    rows = response.context["relationships"]
+    assert [(a.pk, a.attention) for a in rows] == [(soon.pk, 1), (fine.pk, 2)]
+    dormant_after = years_before(today(), 3) + dt.timedelta(days=60)
+    dormant_after = dormant_after.replace(year=dormant_after.year + 3)
+    assert f"dormant after {dormant_after:%B %Y}" in response.content.decode()
+    assert "soon in name only" in response.content.decode()
+
+
+def test_password_change_through_the_pages(client, staff_of_nagasaki):
+    from tests.workspace.conftest import PASSWORD
+
+    client.force_login(staff_of_nagasaki)
+    assert client.get("/ja/accounts/password_change/").status_code == HTTPStatus.OK
+    response = client.post(
+        "/ja/accounts/password_change/",
+        {"old_password": PASSWORD, "new_password1": "lantern festival 2026", "new_password2": "lantern festival 2026"},
+    )
+    assert response.status_code == HTTPStatus.FOUND
+    staff_of_nagasaki.refresh_from_db()
+    assert staff_of_nagasaki.check_password("lantern festival 2026")
