@@ -186,6 +186,8 @@ EMAIL_HOST_USER = os.environ.get("REGISTRY_EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("REGISTRY_EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("REGISTRY_EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("REGISTRY_FROM_EMAIL", "registry@localhost")
+#: The site's address as e-mail links name it (reminder digests), e.g. https://registry.example.org
+REGISTRY_SITE_URL = os.environ.get("REGISTRY_SITE_URL", "http://127.0.0.1:8000")
 #: send_reminders: the same reminder is not sent again within this many days.
 REGISTRY_REMINDER_PERIOD_DAYS = int(os.environ.get("REGISTRY_REMINDER_PERIOD_DAYS", "30"))
 

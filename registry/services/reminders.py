@@ -17,6 +17,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import translation
 
 from registry.models import (
@@ -129,6 +130,10 @@ def _render(digest: Digest, *, as_of: dt.date) -> None:
             "expiring": [r for r in digest.reminders if r.reason == ReminderReason.EXPIRING],
             "years": VITALITY_YEARS,
             "count": len(digest.reminders),
+            # Addresses in the e-mail: the site's own (REGISTRY_SITE_URL) and the pages in the reader's language.
+            "site": getattr(settings, "REGISTRY_SITE_URL", "").rstrip("/"),
+            "my_url": reverse("workspace:my"),
+            "profile_url": reverse("workspace:profile"),
         }
         digest.subject = " ".join(render_to_string("workspace/email/digest_subject.txt", context).split())
         digest.body = render_to_string("workspace/email/digest.txt", context)

@@ -63,6 +63,20 @@ def workspace_world(transactional_db):
     ota = MunicipalityFactory(
         name="大田区", name_en="Ota", tier="special_ward", parent=tokyo, latitude=35.56, longitude=139.72
     )
+    gunma = PrefectureFactory(name="群馬県", name_en="Gunma")
+    ota_gunma = MunicipalityFactory(name="太田市", name_en="Ota", parent=gunma, latitude=36.29, longitude=139.38)
+    fukushima = PrefectureFactory(name="福島県", name_en="Fukushima")
+    date_hokkaido = MunicipalityFactory(
+        name="伊達市", name_en="Date", parent=hokkaido, latitude=42.47, longitude=140.87
+    )
+    MunicipalityFactory(name="伊達市", name_en="Date", parent=fukushima, latitude=37.82, longitude=140.56)
+    dubbo = AgreementFactory(
+        municipality_a=date_hokkaido,
+        municipality_b=ForeignCityFactory(name="Dubbo", country="AU"),
+        signed_on=None,
+        needs_review=True,
+        review_note="Line 3: “Date” may be any of 2 authorities; Date (伊達市, Hokkaido) was chosen only by coordinates.",
+    )
     penticton = AgreementFactory(
         municipality_a=ikeda_osaka,
         municipality_b=ForeignCityFactory(name="Penticton", country="CA"),
@@ -84,6 +98,8 @@ def workspace_world(transactional_db):
         "penticton": penticton,
         "burbank": burbank,
         "ikeda_hokkaido": ikeda_hokkaido,
+        "ota_gunma": ota_gunma,
+        "dubbo": dubbo,
     }
 
 
@@ -262,18 +278,20 @@ def test_coordinator_confirms_and_corrects_the_review_queue(browser, live_server
     for language in ("en", "ja"):
         _visit(browser, live_server, f"/{language}/my/review/")
         _checked(browser, live_server, f"review-{language}", findings)
-    # Burbank's side (Ōta) is right: confirm. Penticton's is Ikeda, Hokkaido, not Ikeda, Osaka: move.
-    browser.find_element(By.CSS_SELECTOR, f"article[data-agreement='{w['burbank'].pk}'] button[value=confirm]").click()
-    _wait(browser, "return document.readyState === 'complete'")
-    button = browser.find_element(
-        By.CSS_SELECTOR, f"article[data-agreement='{w['penticton'].pk}'] button[value='move-{w['ikeda_hokkaido'].pk}']"
-    )
-    button.click()
-    _wait(browser, "return document.readyState === 'complete' && !document.querySelector('article.review-item')")
-    w["penticton"].refresh_from_db()
-    w["burbank"].refresh_from_db()
-    assert w["penticton"].municipality_a_id == w["ikeda_hokkaido"].pk and not w["penticton"].needs_review
-    assert not w["burbank"].needs_review
+    # Dubbo's side (Date, Hokkaido) is right: confirm. The source's coordinates put Penticton's partner
+    # at Ikeda, Osaka (it is Ikeda, Hokkaido) and Burbank's at Ōta ward, Tokyo (it is Ōta, Gunma): move.
+    for selector in (
+        f"article[data-agreement='{w['dubbo'].pk}'] button[value=confirm]",
+        f"article[data-agreement='{w['penticton'].pk}'] button[value='move-{w['ikeda_hokkaido'].pk}']",
+        f"article[data-agreement='{w['burbank'].pk}'] button[value='move-{w['ota_gunma'].pk}']",
+    ):
+        _submit(browser, selector)
+    for key in ("dubbo", "penticton", "burbank"):
+        w[key].refresh_from_db()
+        assert not w[key].needs_review, key
+    assert w["penticton"].municipality_a_id == w["ikeda_hokkaido"].pk
+    assert w["burbank"].municipality_a_id == w["ota_gunma"].pk
+    assert w["dubbo"].municipality_a.name_en == "Date" and w["dubbo"].review_note.endswith("確認済み。")
     assert "確認待ちの協定はありません" in browser.page_source
     problems = {name: {k: v for k, v in result.items() if v != CLEAN[k]} for name, result in findings.items()}
     problems = {name: found for name, found in problems.items() if found}

@@ -52,6 +52,9 @@ def test_send_reminders_in_the_user_language(
     assert "姉妹都市" in japanese.subject and "名ばかり" in japanese.body
     assert english.subject == "Sister-city registry: 1 relationship needs you"
     assert "in name only" in english.body
+    # Links to the pages, in the reader's language, on the site's address (REGISTRY_SITE_URL).
+    assert f"http://127.0.0.1:8000/en/my/agreements/{other_relationship.pk}/" in english.body
+    assert "http://127.0.0.1:8000/ja/my/profile/" in japanese.body
 
 
 def test_send_reminders_never_repeats_within_the_period(mailoutbox, staff_of_nagasaki, nagasaki_relationships):

@@ -15,8 +15,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def ikeda_cases(db):
-    """Penticton's partner put at Ikeda, Osaka by the source's coordinates (Ikeda, Hokkaido is right),
-    and Burbank's at Ōta ward, Tokyo (confirmed as it is)."""
+    """Penticton's partner put at Ikeda, Osaka by the source's coordinates (Ikeda, Hokkaido is right), and
+    an agreement of Ōta ward with a single candidate (here only to exercise confirming; the browser walk
+    moves the real Burbank case to Ōta, Gunma)."""
     osaka, hokkaido, tokyo = (
         PrefectureFactory(name="大阪府", name_en="Osaka"),
         PrefectureFactory(name="北海道", name_en="Hokkaido"),
