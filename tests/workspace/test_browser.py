@@ -248,12 +248,26 @@ def test_staff_member_keeps_the_record_in_the_browser(browser, live_server, work
     _visit(browser, live_server, f"/en/my/agreements/{live.pk}/")
     _checked(browser, live_server, "agreement-en", findings)
 
+    # The other forms of the workspace, checked as they are.
+    activity = ActivityLog.objects.filter(agreement=live).first()
+    for name, path in (
+        ("activity-edit-en", f"/en/my/activities/{activity.pk}/edit/"),
+        ("activity-delete-ja", f"/ja/my/activities/{activity.pk}/delete/"),
+        ("status-en", f"/en/my/agreements/{live.pk}/status/"),
+        ("renew-ja", f"/ja/my/agreements/{live.pk}/renew/"),
+        ("password-change-ja", "/ja/accounts/password_change/"),
+    ):
+        _visit(browser, live_server, path)
+        _checked(browser, live_server, name, findings)
+
     # Sign out.
     browser.find_element(By.CSS_SELECTOR, "header form[action$='/logout/'] button").click()
-    _wait(browser, "return document.readyState === 'complete' && location.pathname === '/en/'")
+    _wait(browser, "return document.readyState === 'complete' && location.pathname === '/ja/'")  # the page's language
     _visit(browser, live_server, "/en/my/")
     assert "/en/accounts/login/" in browser.current_url
     _checked(browser, live_server, "login-en", findings)
+    _visit(browser, live_server, "/ja/accounts/password_reset/")
+    _checked(browser, live_server, "password-reset-ja", findings)
 
     assert ActivityLog.objects.filter(title="ランタンフェスティバル訪問団").exists()
     problems = {name: {k: v for k, v in result.items() if v != CLEAN[k]} for name, result in findings.items()}

@@ -523,3 +523,21 @@ def test_password_change_through_the_pages(client, staff_of_nagasaki):
     assert response.status_code == HTTPStatus.FOUND
     staff_of_nagasaki.refresh_from_db()
     assert staff_of_nagasaki.check_password("lantern festival 2026")
+
+
+def test_staff_of_two_municipalities_pick_between_them(
+    client, staff_of_nagasaki, nagasaki_relationships, other_relationship
+):
+    from registry.models import StaffAssignment
+
+    sasebo = other_relationship.municipality_a
+    StaffAssignment.objects.create(user=staff_of_nagasaki, municipality=sasebo)
+    client.force_login(staff_of_nagasaki)
+    body = client.get("/en/my/").content.decode()
+    assert f'href="?m={sasebo.pk}"' in body
+    response = client.get(f"/en/my/?m={sasebo.pk}")
+    assert [a.pk for a in response.context["relationships"]] == [other_relationship.pk]
+    # Their export covers both without `m`.
+    export = client.get("/en/my/export/", {"what": "relationships", "format": "csv"})
+    text = b"".join(export.streaming_content).decode("utf-8-sig")
+    assert "SECRET-SASEBO" in text and "Santos" in text
