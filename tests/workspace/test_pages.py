@@ -90,9 +90,14 @@ def test_workspace_staff_never_see_another_municipality_internal_notes(client, s
     assert b"SECRET-SASEBO" not in b"".join(response.streaming_content)
 
 
-def test_workspace_coordinator_sees_every_municipality(client, coordinator, other_relationship, nagasaki_relationships):
+def test_workspace_coordinator_sees_every_municipality(
+    client, coordinator, other_relationship, nagasaki_relationships, django_assert_num_queries
+):
     client.force_login(coordinator)
-    response = client.get(f"/en/my/?m={other_relationship.municipality_a_id}")
+    client.get(f"/en/my/?m={other_relationship.municipality_a_id}")
+    # session, user, coordinators group, the municipality, its relationships with vitality
+    with django_assert_num_queries(5):
+        response = client.get(f"/en/my/?m={other_relationship.municipality_a_id}")
     assert response.status_code == HTTPStatus.OK
     assert "Albuquerque" in response.content.decode()
     response = client.get(f"/en/my/agreements/{other_relationship.pk}/")
@@ -109,6 +114,9 @@ def test_workspace_user_without_municipality_is_told_so(client, db):
     client.force_login(UserFactory(username="nobody"))
     response = client.get("/ja/my/")
     assert response.status_code == HTTPStatus.FORBIDDEN
+    # The refusal says why, in the reader's language, on a page of the site.
+    body = response.content.decode()
+    assert "担当の自治体がまだ割り当てられていません" in body and "権限がありません" in body
 
 
 # --- my municipality -----------------------------------------------------------------------------
