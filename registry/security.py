@@ -46,13 +46,16 @@ def lockout_message() -> str:
 def lockout_response(
     request: HttpRequest, original_response: HttpResponse | None = None, credentials: dict | None = None
 ) -> HttpResponse:
-    """AXES_LOCKOUT_CALLABLE: the admin's sign-in page, locked (429 with Retry-After).
+    """AXES_LOCKOUT_CALLABLE: the admin's (or the pages') sign-in page, locked (429 with Retry-After).
 
     The API's token endpoint answers its own JSON 429 (api.views.TokenView): django-axes marks the
     REST framework request there, which this middleware-level answer never sees.
     """
-    context = {**admin.site.each_context(request), "title": lockout_message(), "message": lockout_message()}
-    response = TemplateResponse(request, "admin/registry/locked_out.html", context, status=429)
+    if request.path.startswith(f"/{admin.site.name}/"):
+        context = {**admin.site.each_context(request), "title": lockout_message(), "message": lockout_message()}
+        response = TemplateResponse(request, "admin/registry/locked_out.html", context, status=429)
+    else:  # the pages' sign-in (/<lang>/accounts/login/): the same message on a page of the site
+        response = TemplateResponse(request, "registration/locked_out.html", {"message": lockout_message()}, status=429)
     response["Retry-After"] = str(lockout_seconds())
     return response.render()
 

@@ -192,7 +192,23 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
 
-LOGIN_URL = "admin:login"
+# The pages' sign-in (Django's own auth views under the language prefix); the admin keeps its own.
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "workspace:my"
+LOGOUT_REDIRECT_URL = "pages:home"
+
+# E-mail (password reset, reminder digests): printed to the console unless configured.
+EMAIL_BACKEND = os.environ.get("REGISTRY_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.environ.get("REGISTRY_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("REGISTRY_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("REGISTRY_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("REGISTRY_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("REGISTRY_EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = os.environ.get("REGISTRY_FROM_EMAIL", "registry@localhost")
+#: The site's address as e-mail links name it (reminder digests), e.g. https://registry.example.org
+REGISTRY_SITE_URL = os.environ.get("REGISTRY_SITE_URL", "http://127.0.0.1:8000")
+#: send_reminders: the same reminder is not sent again within this many days.
+REGISTRY_REMINDER_PERIOD_DAYS = int(os.environ.get("REGISTRY_REMINDER_PERIOD_DAYS", "30"))
 
 # Security. Production sets REGISTRY_HTTPS=1 (see README): secure cookies, HSTS, redirect to
 # HTTPS. Off by default because `make run` and the test servers speak plain HTTP on loopback.

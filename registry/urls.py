@@ -17,7 +17,13 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
-    *i18n_patterns(path("", include("registry.pages.urls")), prefix_default_language=True),
+    *i18n_patterns(
+        path("", include("registry.pages.urls")),
+        # Sign in, out, password change and reset: Django's own views (templates/registration/).
+        path("accounts/", include("registry.workspace.auth_urls")),
+        path("my/", include("registry.workspace.urls")),
+        prefix_default_language=True,
+    ),
 ]
 
 # A URL nothing answers: JSON under /api/ (what API clients read), Django's page elsewhere.

@@ -14,6 +14,7 @@ from .history import ChangeAction, ChangeRecord
 from .imports import ImportedValues
 from .networks import MembershipRole, Network, NetworkMemberCount, NetworkMembership, NetworkScale
 from .places import FOREIGN_TIERS, JAPAN_TIERS, Municipality, StaffAssignment, Tier, tiers_of
+from .workspace import ReminderReason, ReminderSent, StaffProfile
 
 __all__ = [
     "FOREIGN_TIERS",
@@ -35,7 +36,10 @@ __all__ = [
     "NetworkMemberCount",
     "NetworkMembership",
     "NetworkScale",
+    "ReminderReason",
+    "ReminderSent",
     "StaffAssignment",
+    "StaffProfile",
     "Tier",
     "TwinningAgreement",
     "tiers_of",

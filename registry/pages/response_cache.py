@@ -4,7 +4,7 @@ A reader without a session (the public: no sign-in, nothing of their own on the 
 page by GET gets the same bytes as every other such reader until a write changes the data version
 (registry.services.figures) or the day changes, so the page is rendered once and then served from
 the cache (Redis when REDIS_URL is set, shared by every process and machine). Signed-in readers
-(a session cookie) always get a freshly rendered page. Only complete 200 answers that set no cookie
+(a session cookie) and readers with a message waiting always get a freshly rendered page. Only complete 200 answers that set no cookie
 and used no CSRF token are kept; the key is the full address (language prefix and query included).
 """
 
@@ -35,7 +35,7 @@ def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         with one_version_per_request():
-            if request.method not in {"GET", "HEAD"} or settings.SESSION_COOKIE_NAME in request.COOKIES:
+            if request.method not in {"GET", "HEAD"} or _own_state(request):
                 return view(request, *args, **kwargs)
             address = f"{data_version()}|{today().isoformat()}|{request.get_full_path()}"
             key = "registry:page:" + hashlib.sha256(address.encode()).hexdigest()
@@ -60,6 +60,12 @@ def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
             return response
 
     return wrapper
+
+
+def _own_state(request: HttpRequest) -> bool:
+    """The reader has something of their own on the page: a session (signed in) or a message waiting
+    to be shown (kept in a cookie when there is no session)."""
+    return settings.SESSION_COOKIE_NAME in request.COOKIES or "messages" in request.COOKIES
 
 
 def _keepable(request: HttpRequest, response: HttpResponse) -> bool:

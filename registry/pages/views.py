@@ -74,6 +74,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def _suggestion(municipality: Municipality) -> dict[str, Any]:
     return {
+        "id": municipality.pk,  # the workspace's partner picker keeps it
         "name": local_name(municipality),
         "other": other_name(municipality),
         "country": municipality.country,

@@ -44,3 +44,17 @@ def test_only_complete_answers_are_kept(client, db, django_assert_num_queries):
     assert client.get("/en/municipalities/999999/").status_code == HTTPStatus.NOT_FOUND
     with django_assert_num_queries(2):  # the data version and the lookup again: a 404 is not kept
         assert client.get("/en/municipalities/999999/").status_code == HTTPStatus.NOT_FOUND
+
+
+def test_a_reader_with_a_message_waiting_gets_a_rendered_page(client, nagasaki):
+    from django.contrib.messages.storage.cookie import CookieStorage
+    from django.http import HttpRequest, HttpResponse
+
+    url = f"/en/municipalities/{nagasaki.pk}/"
+    client.get(url)  # kept for the public
+    storage = CookieStorage(HttpRequest())
+    storage.add(20, "You have signed out.")
+    response = HttpResponse()
+    storage.update(response)
+    client.cookies["messages"] = response.cookies["messages"].value
+    assert "You have signed out." in client.get(url).content.decode()
