@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connections
+from django.db import connections, router
 from django.db.models import DateField, DateTimeField, F, Prefetch, QuerySet, TextField
 from django.db.models.functions import Cast
 from django.utils.translation import gettext
@@ -168,7 +168,7 @@ class _CompiledPage:
     def __init__(self, queryset: QuerySet) -> None:
         query = queryset.query
         compiler = query.get_compiler(using=queryset.db)
-        self.db = queryset.db
+        self.model = queryset.model
         self.names = tuple(
             name.removeprefix(ISO_TEXT)
             for name in (
@@ -195,7 +195,9 @@ class _CompiledPage:
         """The rows as tuples (lists when a column was converted) in the order of `names`."""
         if self.sql is None:
             return []
-        connection = connections[self.db]
+        # The database of this request, not of the one that compiled it: a read replica answers the
+        # public, the primary everyone else (registry.routers); the SQL is the same.
+        connection = connections[router.db_for_read(self.model)]
         with connection.cursor() as cursor:
             cursor.execute(self.sql, self.params)
             rows = cursor.fetchall()
