@@ -214,6 +214,8 @@ class Command(BaseCommand):
             "REGISTRY_STATIC_ROOT": str(static_root),
             "REGISTRY_MANIFEST_STATIC": "1",
             "REDIS_URL": cache_url,
+            # The bench prints its own table; the JSON line per request would bury it.
+            "REGISTRY_REQUEST_LOG": "0",
         }
         subprocess.run(
             [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
