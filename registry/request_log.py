@@ -52,13 +52,14 @@ class RequestLogMiddleware:
             logger.info(
                 "request",
                 extra={
+                    "request_id": rid,
                     "fields": {
                         "method": request.method,
                         "path": safe_path(request.path),
                         "status": status,
                         "duration_ms": round((time.perf_counter() - started) * 1000, 1),
                         "user": _user_id(request),
-                    }
+                    },
                 },
             )
             request_id.reset(token)
@@ -80,7 +81,10 @@ class RequestIdFilter(logging.Filter):
     """Puts the current request's id on every record (errors logged while serving it included)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = request_id.get()
+        if not hasattr(record, "request_id"):
+            # Django logs a 4xx answer after the middleware has returned: its record carries the request.
+            request = getattr(record, "request", None)
+            record.request_id = getattr(request, "request_id", None) or request_id.get()
         return True
 
 
