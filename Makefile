@@ -70,14 +70,20 @@ lint: venv
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) manage.py check
 
+# PYTEST_WORKERS test processes (pytest-xdist; a file's tests stay in one process: they share its
+# fixtures and, for tests/serve, its databases). The seeded schemathesis run is collected per operation
+# only in a single process, so it runs after, on its own.
+PYTEST_WORKERS ?= 2
+PYTEST_PARALLEL = -n $(PYTEST_WORKERS) --dist loadfile
 test-sqlite: venv browser
-	env -u DATABASE_URL $(PY) -m pytest
+	env -u DATABASE_URL $(PY) -m pytest $(PYTEST_PARALLEL) -m "not fuzz"
+	env -u DATABASE_URL $(PY) -m pytest -m fuzz
 
 # The browser tests drive pages whose database work the other tests already cover on both databases,
 # and the seeded schemathesis run checks answers against the schema: both run once, in the SQLite
 # pass, to keep CI short.
 test-postgres: venv postgres
-	DATABASE_URL=$(PG_URL) $(PY) -m pytest -m "not browser and not fuzz"
+	DATABASE_URL=$(PG_URL) $(PY) -m pytest $(PYTEST_PARALLEL) -m "not browser and not fuzz"
 
 # Start the local PostgreSQL when it is down (Debian cluster layout, as on the development machines).
 postgres:
