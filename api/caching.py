@@ -11,20 +11,14 @@ served from there. Authentication, permissions and the rate limits run before, a
 from __future__ import annotations
 
 import functools
-import hashlib
-import logging
 from collections.abc import Callable
 from typing import Any
 
-from django.core.cache import cache
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api import exports
-from registry.services.dates import today
-from registry.services.figures import DAY, data_version
-
-logger = logging.getLogger(__name__)
+from registry.services.figures import address_key, keep, read_kept
 
 
 def public_data(handler: Callable[..., Any]) -> Callable[..., Any]:
@@ -34,21 +28,13 @@ def public_data(handler: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(view: Any, request: Request, *args: Any, **kwargs: Any) -> Any:
         if request.user.is_authenticated or exports.export_format(request) is not None:
             return handler(view, request, *args, **kwargs)
-        address = f"{data_version()}|{today().isoformat()}|{request.get_host()}|{request.get_full_path()}"
-        key = "registry:api:" + hashlib.sha256(address.encode()).hexdigest()
-        try:
-            kept = cache.get(key)
-        except Exception:  # a cache outage: answer without it
-            logger.warning("cache unavailable: API answer computed without it", exc_info=True)
-            kept = None
+        key = address_key("api", f"{request.get_host()}|{request.get_full_path()}")
+        kept = read_kept(key, "API answer")
         if kept is not None:
             return Response(kept)
         response = handler(view, request, *args, **kwargs)
         if isinstance(response, Response) and response.status_code == 200 and response.data is not None:
-            try:
-                cache.set(key, response.data, timeout=DAY)
-            except Exception:
-                logger.warning("cache unavailable: API answer not kept", exc_info=True)
+            keep(key, response.data, "API answer")
         return response
 
     return wrapper

@@ -11,19 +11,13 @@ and used no CSRF token are kept; the key is the full address (language prefix an
 from __future__ import annotations
 
 import functools
-import hashlib
-import logging
 from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 
-from registry.services.dates import today
-from registry.services.figures import DAY, data_version, one_version_per_request
-
-logger = logging.getLogger(__name__)
+from registry.services.figures import address_key, keep, read_kept
 
 #: The headers a kept page carries back (the middleware after the view adds its own again).
 _KEPT_HEADERS = {"content-type", "cache-control"}
@@ -34,30 +28,21 @@ def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
 
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        with one_version_per_request():
-            if request.method not in {"GET", "HEAD"} or _own_state(request):
-                return view(request, *args, **kwargs)
-            address = f"{data_version()}|{today().isoformat()}|{request.get_full_path()}"
-            key = "registry:page:" + hashlib.sha256(address.encode()).hexdigest()
-            try:
-                kept = cache.get(key)
-            except Exception:  # a cache outage: render instead
-                logger.warning("cache unavailable: page rendered without it", exc_info=True)
-                kept = None
-            if kept is not None:
-                headers, content = kept
-                response = HttpResponse(content)
-                for name, value in headers:
-                    response[name] = value
-                return response
-            response = view(request, *args, **kwargs)
-            if _keepable(request, response):
-                headers = [(name, value) for name, value in response.items() if name.lower() in _KEPT_HEADERS]
-                try:
-                    cache.set(key, (headers, response.content), timeout=DAY)
-                except Exception:
-                    logger.warning("cache unavailable: page not kept", exc_info=True)
+        if request.method not in {"GET", "HEAD"} or _own_state(request):
+            return view(request, *args, **kwargs)
+        key = address_key("page", request.get_full_path())
+        kept = read_kept(key, "page")
+        if kept is not None:
+            headers, content = kept
+            response = HttpResponse(content)
+            for name, value in headers:
+                response[name] = value
             return response
+        response = view(request, *args, **kwargs)
+        if _keepable(request, response):
+            headers = [(name, value) for name, value in response.items() if name.lower() in _KEPT_HEADERS]
+            keep(key, (headers, response.content), "page")
+        return response
 
     return wrapper
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import datetime as dt
+import hashlib
 import logging
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -27,11 +28,12 @@ from django.db.models import Max
 
 from registry.models import ChangeRecord
 
+from .dates import today
+
 logger = logging.getLogger(__name__)
 
 #: A day: figures are "as of" a day, so none outlives it.
 DAY = 24 * 60 * 60
-_MISSING = object()
 
 
 #: Within one_version_per_request: the data version once read ([None] until then), else None.
@@ -55,12 +57,38 @@ def data_version() -> int:
 @contextlib.contextmanager
 def one_version_per_request() -> Iterator[None]:
     """Within the block the data version is read once, when first asked for (a read-only request:
-    registry.middleware.DataVersionMiddleware, registry.pages.response_cache)."""
+    registry.middleware.DataVersionMiddleware)."""
     token = _request_version.set([None])
     try:
         yield
     finally:
         _request_version.reset(token)
+
+
+def read_kept(key: str, what: str) -> Any:
+    """The cached value of `key`, or None when there is none or the cache does not answer (logged,
+    naming `what`): an outage makes the caller compute, never fail."""
+    try:
+        return cache.get(key)
+    except Exception:  # any cache backend's failure
+        logger.warning("cache unavailable: %s computed without it", what, exc_info=True)
+        return None
+
+
+def keep(key: str, value: Any, what: str) -> None:
+    """Cache `value` under `key` for the day; a cache that does not answer is logged and passed over."""
+    try:
+        cache.set(key, value, timeout=DAY)
+    except Exception:
+        logger.warning("cache unavailable: %s not kept", what, exc_info=True)
+
+
+def address_key(kind: str, address: str) -> str:
+    """The cache key of a whole answer for the public at `address` (page or API: full path and
+    query, and the host where links carry it), for the current data version and day."""
+    return (
+        f"registry:{kind}:" + hashlib.sha256(f"{data_version()}|{today().isoformat()}|{address}".encode()).hexdigest()
+    )
 
 
 def cached_figure(
@@ -74,18 +102,11 @@ def cached_figure(
         version = data_version()
     parts = [f"{key}={value}" for key, value in sorted(params.items())]
     key = ":".join(["registry", "figures", name, as_of.isoformat(), str(version), *parts])
-    try:
-        value = cache.get(key, _MISSING)
-    except Exception:  # any cache backend's failure: compute instead
-        logger.warning("cache unavailable: %s computed without it", name, exc_info=True)
-        return compute()
-    if value is not _MISSING:
-        return value
-    value = compute()
-    try:
-        cache.set(key, value, timeout=DAY)
-    except Exception:
-        logger.warning("cache unavailable: %s not stored", name, exc_info=True)
+    value = read_kept(key, name)
+    if value is None:
+        value = compute()
+        if value is not None:
+            keep(key, value, name)
     return value
 
 
