@@ -1,12 +1,20 @@
 /* Search as you type: suggestions from /<lang>/search/suggest/ (same folding as the search page),
-   a combobox operable by keyboard (arrows, Enter, Escape). */
+   a combobox operable by keyboard (arrows, Enter, Escape).
+
+   RegistrySuggest(box, input, options) attaches it to any text input inside `box` (whose
+   data-suggest-url names the suggestions' address): `options.choose(result)` is called when the
+   reader picks one (default: open its page), `options.typed()` on every keystroke, and the
+   suggestions' ids start with `options.idPrefix`. The site's search box and the workspace's partner
+   picker (partner-picker.js) both use it. */
 (function () {
   "use strict";
-  document.querySelectorAll(".search[data-suggest-url]").forEach(function (box) {
-    var input = box.querySelector("input[type=search]");
+  function RegistrySuggest(box, input, options) {
+    options = options || {};
     var list = box.querySelector(".suggestions");
     var url = box.dataset.suggestUrl;
-    var timer = null, active = -1, lastQuery = "", controller = null;
+    var prefix = options.idPrefix || "suggestion-";
+    var choose = options.choose || function (result) { window.location = result.url; };
+    var timer = null, active = -1, lastQuery = options.initialQuery || "", controller = null, results = [];
 
     function close() {
       list.innerHTML = "";
@@ -20,15 +28,24 @@
       active = index;
       if (index >= 0 && items[index]) input.setAttribute("aria-activedescendant", items[index].id);
     }
-    function show(results) {
+    function pick(index) {
+      var result = results[index];
+      if (!result) return;
+      lastQuery = result.name;
       close();
-      results.forEach(function (result, i) {
+      choose(result);
+    }
+    function show(found) {
+      close();
+      results = found;
+      found.forEach(function (result, i) {
         var li = document.createElement("li");
-        li.id = "suggestion-" + i;
+        li.id = prefix + i;
         li.setAttribute("role", "option");
         li.setAttribute("aria-selected", "false");
+        if (result.id !== undefined) li.dataset.id = result.id;
         var a = document.createElement("a");
-        a.href = result.url;
+        a.href = result.url || "#";
         a.tabIndex = -1;
         a.textContent = result.name;
         var hint = [result.other, result.parent, result.country].filter(Boolean).join(" · ");
@@ -38,10 +55,11 @@
           span.textContent = " " + hint;
           a.appendChild(span);
         }
+        a.addEventListener("click", function (event) { event.preventDefault(); pick(i); });
         li.appendChild(a);
         list.appendChild(li);
       });
-      input.setAttribute("aria-expanded", results.length ? "true" : "false");
+      input.setAttribute("aria-expanded", found.length ? "true" : "false");
     }
     function fetchSuggestions() {
       var q = input.value.trim();
@@ -56,6 +74,7 @@
         .catch(function () {});
     }
     input.addEventListener("input", function () {
+      if (options.typed) options.typed();
       clearTimeout(timer);
       timer = setTimeout(fetchSuggestions, 120);
     });
@@ -63,9 +82,13 @@
       var items = list.querySelectorAll("li");
       if (event.key === "ArrowDown" && items.length) { event.preventDefault(); highlight((active + 1) % items.length); }
       else if (event.key === "ArrowUp" && items.length) { event.preventDefault(); highlight((active - 1 + items.length) % items.length); }
-      else if (event.key === "Enter" && active >= 0 && items[active]) { event.preventDefault(); window.location = items[active].querySelector("a").href; }
+      else if (event.key === "Enter" && active >= 0 && items[active]) { event.preventDefault(); pick(active); }
       else if (event.key === "Escape") { close(); }
     });
     document.addEventListener("click", function (event) { if (!box.contains(event.target)) close(); });
+  }
+  window.RegistrySuggest = RegistrySuggest;
+  document.querySelectorAll(".search[data-suggest-url]").forEach(function (box) {
+    RegistrySuggest(box, box.querySelector("input[type=search]"));
   });
 })();
