@@ -288,3 +288,18 @@ class TestAdmin:
         for label in ("締結日", "首長による署名", "交流分野が限定されていない", "議会の承認", "内部メモ", "公開メモ"):
             assert label in page
         assert "approved by the local assembly" not in page.lower()
+
+
+def test_a_published_counts_scope_is_shown_in_the_readers_words():
+    from django.utils import translation
+
+    from registry.templatetags.diplomacy_labels import count_scope
+
+    with translation.override("ja"):
+        assert (count_scope("total"), count_scope("JP"), count_scope("JP chapter")) == (
+            "ネットワーク全体",
+            "日本",
+            "日本 chapter",
+        )
+    with translation.override("en"):
+        assert (count_scope("total"), count_scope("founding")) == ("the whole network", "founding")

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
+from registry.countries import country_name
 from registry.models import ActivityLog, Municipality, Network, NetworkMembership, TwinningAgreement
 from registry.models.agreements import CountingBasis
 from registry.services import audits, diplomacy, standing
@@ -78,6 +79,7 @@ def _suggestion(municipality: Municipality) -> dict[str, Any]:
         "name": local_name(municipality),
         "other": other_name(municipality),
         "country": municipality.country,
+        "country_name": country_name(municipality.country),
         "parent": local_name(municipality.parent),
         "url": page_url("pages:municipality", municipality.pk),
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import template
 from django.utils.translation import gettext_lazy as _
 
+from registry.countries import country_name
 from registry.models import ExchangeCategory, MembershipRole, NetworkScale
 from registry.services.diplomacy import Dimension, Indicator
 
@@ -89,3 +90,15 @@ def items_of(mapping: dict) -> list:
 def lookup(mapping: dict, key: object) -> object:
     """mapping[key], or None."""
     return mapping.get(key) if mapping else None
+
+
+@register.filter
+def count_scope(scope: str) -> str:
+    """What a published member count covers, for people: `total` (the whole network), a country by its
+    code (JP → 日本 / Japan), or the source's own words (`founding`, `full members`)."""
+    if scope == "total":
+        return str(_("the whole network"))
+    code = scope.split()[0] if scope else ""
+    if len(code) == 2 and code.isalpha() and code.isupper():
+        return scope.replace(code, country_name(code), 1)
+    return scope

@@ -224,6 +224,7 @@ def test_search_suggests_nagasaki_city_first_however_it_is_written(client, world
     results = client.get("/ja/search/suggest/", {"q": query}).json()["results"]
     assert results[0]["name"] == "長崎市"
     assert results[0]["url"] == f"/ja/municipalities/{world['nagasaki'].pk}/"
+    assert (results[0]["country"], results[0]["country_name"]) == ("JP", "日本")  # the reader's words beside the code
 
 
 def test_search_suggests_both_nagasakis_for_the_bare_name(client, world):

@@ -13,7 +13,7 @@
       choose: function (result) {
         hidden.value = result.id;
         input.value = result.name;
-        picked.textContent = (picked.dataset.label || "✓") + " " + [result.name, result.other, result.parent, result.country].filter(Boolean).join(" · ");
+        picked.textContent = (picked.dataset.label || "✓") + " " + [result.name, result.other, result.parent, result.country_name || result.country].filter(Boolean).join(" · ");
       }
     });
   });

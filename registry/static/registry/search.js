@@ -48,7 +48,7 @@
         a.href = result.url || "#";
         a.tabIndex = -1;
         a.textContent = result.name;
-        var hint = [result.other, result.parent, result.country].filter(Boolean).join(" · ");
+        var hint = [result.other, result.parent, result.country_name || result.country].filter(Boolean).join(" · ");
         if (hint) {
           var span = document.createElement("span");
           span.className = "hint";
